@@ -1,0 +1,1 @@
+"""Adapters to the outside world, grouped by the system they talk to."""

@@ -1,0 +1,91 @@
+"""The ``exitflow`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from pydantic import ValidationError
+
+from config import get_settings
+from starter import session_commands
+from starter.logs import configure_logging
+from starter.output import print_json
+from starter.sessions import SessionRefused
+from workflows.errors import field_errors
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the command line and run the chosen command; exit non-zero on failure."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        sys.exit(2)
+    configure_logging(get_settings().log_level)
+    try:
+        code = asyncio.run(args.run(args))
+    except KeyboardInterrupt:
+        code = 130
+    except SessionRefused as err:
+        print_json({"error": {"code": err.code, "message": err.message, "details": err.details}})
+        code = 1
+    except ValidationError as err:
+        print_json({"error": {"code": "invalid_field", "details": field_errors(err)}})
+        code = 1
+    sys.exit(code or 0)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="exitflow", description="Durable orchestration of how AI video interviews end."
+    )
+    commands = parser.add_subparsers(title="commands")
+
+    up = commands.add_parser("up", help="run the whole embedded stack on this machine")
+    up.add_argument("--temporal-port", type=int, default=7233)
+    up.add_argument("--ui-port", type=int, default=8233)
+    up.add_argument("--smtp-port", type=int, default=8025)
+    up.add_argument("--inbox-port", type=int, default=8026)
+    up.set_defaults(run=_up)
+
+    worker = commands.add_parser("worker", help="run one worker, configured from the environment")
+    worker.set_defaults(run=_worker)
+
+    audit = commands.add_parser("audit", help="the hash-chained audit log")
+    audit_commands = audit.add_subparsers(title="audit commands")
+    verify = audit_commands.add_parser("verify", help="check the whole chain; 0 when it holds")
+    verify.set_defaults(run=_audit_verify)
+
+    session_commands.add_to(commands)
+    return parser
+
+
+async def _up(args: argparse.Namespace) -> int:
+    from starter.embedded import EmbeddedPorts, run_embedded_stack
+
+    ports = EmbeddedPorts(
+        temporal=args.temporal_port, ui=args.ui_port, smtp=args.smtp_port, inbox=args.inbox_port
+    )
+    await run_embedded_stack(ports)
+    return 0
+
+
+async def _worker(args: argparse.Namespace) -> int:
+    from worker import run_worker
+
+    await run_worker()
+    return 0
+
+
+async def _audit_verify(args: argparse.Namespace) -> int:
+    from activities.database import Store
+
+    store = Store.from_url(get_settings().database_url)
+    try:
+        result = await store.verify_audit_chain()
+    finally:
+        await store.dispose()
+    print_json(result)
+    return 0 if result.ok else 1

@@ -1,0 +1,151 @@
+"""Talking to session workflows: start one, send it the contract's messages, read it.
+
+Shared by the CLI and the HTTP API so that both speak to sessions exactly alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateStage,
+)
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from workflows.codes import ErrorCode
+from workflows.models import (
+    CompleteInput,
+    ExitPreview,
+    ExitReceipt,
+    FaultAck,
+    FaultInput,
+    HeartbeatInput,
+    ResumeInput,
+    SegmentInput,
+    SessionView,
+    StartSession,
+    TerminateInput,
+    WithdrawInput,
+)
+from workflows.session import InterviewSessionWorkflow, session_workflow_id
+
+ResultT = TypeVar("ResultT", bound=BaseModel)
+
+
+class SessionRefused(Exception):
+    """A session refused a command; carries the contract's error code and details."""
+
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
+        """Keep the code, the sentence and the details of the refusal."""
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details or {}
+
+
+class SessionClient:
+    """Every operation on sessions, over one Temporal client and task queue."""
+
+    def __init__(self, client: Client, task_queue: str) -> None:
+        """Bind to a client made with exitflow's data converter."""
+        self._client = client
+        self._task_queue = task_queue
+
+    async def start(self, body: StartSession) -> SessionView:
+        """Start a session, or find the one already running under this ``session_id``."""
+        handle = await self._client.start_workflow(
+            InterviewSessionWorkflow.run,
+            body,
+            id=session_workflow_id(body.session_id),
+            task_queue=self._task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+        return await handle.query(InterviewSessionWorkflow.get_status)
+
+    async def progress(self, session_id: str, segment: SegmentInput) -> SessionView:
+        """Save a segment."""
+        return await self._update(session_id, "progress", segment, SessionView)
+
+    async def heartbeat(self, session_id: str, beat: HeartbeatInput) -> None:
+        """Tell the session the candidate's page is alive."""
+        await self._call(self._handle(session_id).signal(InterviewSessionWorkflow.heartbeat, beat))
+
+    async def report_fault(self, session_id: str, fault: FaultInput) -> FaultAck:
+        """Suspend after a fault."""
+        return await self._update(session_id, "report_fault", fault, FaultAck)
+
+    async def resume(self, session_id: str, request: ResumeInput) -> SessionView:
+        """Resume a suspended session."""
+        return await self._update(session_id, "resume", request, SessionView)
+
+    async def withdraw(self, session_id: str, request: WithdrawInput) -> ExitReceipt:
+        """The candidate quits."""
+        return await self._update(session_id, "withdraw", request, ExitReceipt)
+
+    async def terminate(self, session_id: str, request: TerminateInput) -> ExitReceipt:
+        """The employer stops the interview."""
+        return await self._update(session_id, "terminate", request, ExitReceipt)
+
+    async def complete(self, session_id: str) -> SessionView:
+        """The interview finished."""
+        return await self._update(session_id, "complete", CompleteInput(), SessionView)
+
+    async def status(self, session_id: str) -> SessionView:
+        """The session view (works on running and closed sessions)."""
+        return await self._call(
+            self._handle(session_id).query(InterviewSessionWorkflow.get_status)
+        )
+
+    async def exit_preview(self, session_id: str) -> ExitPreview:
+        """What quitting now would mean."""
+        return await self._call(
+            self._handle(session_id).query(InterviewSessionWorkflow.get_exit_preview)
+        )
+
+    def _handle(self, session_id: str) -> WorkflowHandle[Any, Any]:
+        return self._client.get_workflow_handle(session_workflow_id(session_id))
+
+    async def _update(
+        self, session_id: str, name: str, payload: BaseModel, result_type: type[ResultT]
+    ) -> ResultT:
+        handle = self._handle(session_id)
+        try:
+            return await handle.execute_update(name, payload, result_type=result_type)
+        except WorkflowUpdateFailedError as err:
+            raise _refusal_from(err.cause) from err
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                # The workflow is closed (or never was): tell which, from its status.
+                view = await self.status(session_id)
+                raise SessionRefused(
+                    ErrorCode.SESSION_ENDED,
+                    f"The session has already ended as {view.status.value}.",
+                    {"status": view.status.value},
+                ) from err
+            raise
+
+    async def _call(self, awaitable: Any) -> Any:
+        try:
+            return await awaitable
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                raise SessionRefused(
+                    ErrorCode.SESSION_NOT_FOUND, "No session has this id.", {}
+                ) from err
+            raise
+
+
+def _refusal_from(cause: BaseException | None) -> SessionRefused:
+    if isinstance(cause, ApplicationError) and cause.type:
+        details = cause.details[0] if cause.details else {}
+        return SessionRefused(cause.type, cause.message, details)
+    return SessionRefused("update_failed", str(cause or "the session refused the command"))
+
+
+__all__ = ["SessionClient", "SessionRefused", "WorkflowUpdateStage"]

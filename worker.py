@@ -1,0 +1,105 @@
+"""The exitflow worker: every workflow and activity, on the contract's task queue."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import httpx
+import structlog
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.database import DatabaseActivities, Store
+from activities.email.activities import EmailActivities
+from activities.hris.activities import HrisActivities
+from activities.sms import SmsActivities
+from config import Settings, get_settings
+from starter.logs import configure_logging
+from workflows.converter import data_converter
+from workflows.downstream import DownstreamStepWorkflow
+from workflows.session import InterviewSessionWorkflow
+
+log = structlog.get_logger()
+
+WORKFLOWS = [InterviewSessionWorkflow, DownstreamStepWorkflow]
+
+
+async def connect(settings: Settings) -> Client:
+    """A Temporal client with exitflow's data converter."""
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=data_converter,
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_worker(
+    client: Client, settings: Settings, *, task_queue: str | None = None
+) -> AsyncIterator[Worker]:
+    """Run a worker until the block ends; its store and HTTP client close after it.
+
+    Args:
+        client: A client made by :func:`connect` (or any with exitflow's data converter).
+        settings: Where the activities' outside systems are.
+        task_queue: Overrides ``settings.task_queue`` (tests use one queue per test).
+    """
+    store = Store.from_url(settings.database_url)
+    await store.create_schema()
+    async with httpx.AsyncClient() as http:
+        worker = Worker(
+            client,
+            task_queue=task_queue or settings.task_queue,
+            workflows=WORKFLOWS,
+            activities=activities_for(settings, store, http),
+            graceful_shutdown_timeout=timedelta(seconds=10),
+        )
+        try:
+            async with worker:
+                yield worker
+        finally:
+            await store.dispose()
+
+
+def activities_for(settings: Settings, store: Store, http: httpx.AsyncClient) -> list[object]:
+    """Every activity, bound to its outside system."""
+    database = DatabaseActivities(store)
+    email = EmailActivities(settings, store)
+    hris = HrisActivities(settings, http, store)
+    sms = SmsActivities(settings, http, store)
+    return [
+        database.record_session_event,
+        database.record_downstream_change,
+        database.record_delivery,
+        email.send_candidate_email,
+        hris.deliver_hris_event,
+        sms.send_candidate_sms,
+    ]
+
+
+async def run_worker(settings: Settings | None = None) -> None:
+    """Run one worker process until SIGINT or SIGTERM, then shut down gracefully."""
+    settings = settings or get_settings()
+    client = await connect(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with running_worker(client, settings):
+        log.info("worker started", task_queue=settings.task_queue, temporal=settings.temporal_address)
+        await stop.wait()
+        log.info("worker stopping")
+
+
+def main() -> None:
+    """Entry point of ``python worker.py`` and ``exitflow worker``."""
+    configure_logging(get_settings().log_level)
+    asyncio.run(run_worker())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Durable, deterministic workflows: one interview session, and the steps it leads to."""

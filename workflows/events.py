@@ -1,0 +1,86 @@
+"""What the session workflow hands to the exit pipeline's activities."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from workflows.codes import DownstreamStatus, EventType, SessionStatus
+from workflows.models import (
+    Candidate,
+    DownstreamView,
+    ExitRecord,
+    Job,
+    Segment,
+    SessionPolicy,
+)
+
+
+class Suspension(BaseModel):
+    """A running resume window."""
+
+    suspension_id: str
+    exit_id: str
+    suspended_at: datetime
+    resume_deadline: datetime
+    resume_token: str
+
+
+class SessionSnapshot(BaseModel):
+    """The whole session at the moment of an event."""
+
+    session_id: str
+    workflow_id: str
+    candidate: Candidate
+    job: Job
+    interviewer_id: str
+    stages: list[str]
+    policy: SessionPolicy
+    status: SessionStatus
+    current_stage: str
+    started_at: datetime
+    ended_at: datetime | None = None
+    segments: list[Segment] = Field(default_factory=list)
+    suspension: Suspension | None = None
+    downstream: list[DownstreamView] = Field(default_factory=list)
+
+
+class SessionEvent(BaseModel):
+    """One state change; ``event_id`` keys every side effect it causes.
+
+    The record, the audit entry, the webhook (its ``webhook-id``) and the email (its
+    ``Message-ID``) all derive from ``event_id``, so a retried activity or a restarted
+    worker finds the work already done instead of doing it twice.
+    """
+
+    event_id: str
+    type: EventType
+    seq: int
+    at: datetime
+    session: SessionSnapshot
+    exit: ExitRecord | None = None
+    cancelled_steps: list[DownstreamView] = Field(default_factory=list)
+
+
+class DownstreamChange(BaseModel):
+    """A downstream step moved to a new status."""
+
+    session_id: str
+    step_id: str
+    kind: str
+    scheduled_at: datetime
+    status: DownstreamStatus
+    at: datetime
+    reason: str | None = None
+
+
+class DeliveryOutcome(BaseModel):
+    """How one channel's delivery of one event ended."""
+
+    channel: str
+    outcome: str
+    """``sent``, ``failed`` (permanent, recorded) or ``skipped`` (channel not configured)."""
+    attempts: int = 1
+    status_code: int | None = None
+    detail: str | None = None

@@ -1,0 +1,258 @@
+"""The messages of ``InterviewSessionWorkflow``, shaped as the contract's HTTP bodies.
+
+A platform that speaks Temporal directly sends these as JSON; the HTTP API sends the same.
+Field limits live here, once, so that every entrance refuses the same things.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+
+from workflows.codes import (
+    DownstreamKind,
+    DownstreamStatus,
+    ExitKind,
+    FaultCause,
+    SessionStatus,
+    TerminationReason,
+    WithdrawReason,
+)
+
+SESSION_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
+DEFAULT_STAGES = ("self_intro", "skill_test", "scenario_simulation")
+
+Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@/-]+$")]
+StageName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
+Locale = Literal["zh-CN", "en"]
+Channel = Literal["email", "sms"]
+
+
+class Message(BaseModel):
+    """Base of every contract message: unknown fields are refused, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Candidate(Message):
+    """The person taking the interview."""
+
+    id: Identifier
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{5,32}$")
+    locale: Locale = "zh-CN"
+
+
+class Job(Message):
+    """The job the interview is for."""
+
+    id: Identifier
+    title: str = Field(min_length=1, max_length=200)
+
+
+class DownstreamStep(Message):
+    """A step the session would lead to, scheduled at a time."""
+
+    step_id: Identifier
+    kind: DownstreamKind
+    scheduled_at: datetime
+
+
+class SessionPolicy(Message):
+    """How this session treats interruptions and whom it tells."""
+
+    resume_window_hours: float = Field(default=24, gt=0, le=24 * 30)
+    heartbeat_timeout_seconds: float = Field(default=120, ge=5, le=24 * 3600)
+    reminder_before_deadline_hours: float = Field(
+        default=2,
+        ge=0,
+        description="0 sends no reminder; one that would fall before the suspension sends none.",
+    )
+    channels: list[Channel] = Field(default_factory=lambda: ["email"], max_length=2)
+    can_reapply: bool = True
+
+
+class StartSession(Message):
+    """Input of ``InterviewSessionWorkflow``: the ``POST /v1/sessions`` body."""
+
+    session_id: str = Field(pattern=SESSION_ID_PATTERN)
+    candidate: Candidate
+    job: Job
+    interviewer_id: Identifier
+    stages: list[StageName] = Field(default_factory=lambda: list(DEFAULT_STAGES), min_length=1)
+    downstream: list[DownstreamStep] = Field(default_factory=list, max_length=20)
+    policy: SessionPolicy = Field(default_factory=SessionPolicy)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> StartSession:
+        if len(set(self.stages)) != len(self.stages):
+            raise ValueError("stages must not repeat")
+        step_ids = [step.step_id for step in self.downstream]
+        if len(set(step_ids)) != len(step_ids):
+            raise ValueError("downstream step_id values must not repeat")
+        return self
+
+
+class ClientInfo(Message):
+    """What the candidate's browser told the platform; every field optional."""
+
+    ip: str | None = Field(default=None, max_length=64)
+    browser: str | None = Field(default=None, max_length=64)
+    browser_version: str | None = Field(default=None, max_length=64)
+    os: str | None = Field(default=None, max_length=64)
+    device: str | None = Field(default=None, max_length=64)
+    network_latency_ms: float | None = Field(default=None, ge=0)
+
+
+class SegmentInput(Message):
+    """One saved piece of work: a video answer or a block of assessment questions."""
+
+    stage: StageName
+    segment_id: Identifier
+    kind: Literal["video", "assessment"]
+    video_seconds: float | None = Field(default=None, ge=0, le=24 * 3600)
+    questions_answered: int | None = Field(default=None, ge=0, le=10_000)
+    questions_correct: int | None = Field(default=None, ge=0, le=10_000)
+    artifact_uri: str | None = Field(default=None, max_length=2048)
+
+    @model_validator(mode="after")
+    def _correct_within_answered(self) -> SegmentInput:
+        if (
+            self.questions_correct is not None
+            and self.questions_correct > (self.questions_answered or 0)
+        ):
+            raise ValueError("questions_correct cannot exceed questions_answered")
+        return self
+
+
+class Segment(SegmentInput):
+    """A segment as kept: what was sent and when it was saved."""
+
+    saved_at: datetime
+
+
+class HeartbeatInput(Message):
+    """Signal payload: the candidate's page is alive."""
+
+    client: ClientInfo | None = None
+
+
+class FaultInput(Message):
+    """The platform reports that the session broke."""
+
+    cause: FaultCause
+    detail: str | None = Field(default=None, max_length=2000)
+    client: ClientInfo | None = None
+
+
+class FaultAck(BaseModel):
+    """What the platform gets back from a reported fault."""
+
+    status: SessionStatus
+    resume_deadline: datetime
+    resume_token: str
+
+
+class ResumeInput(Message):
+    """The candidate is back, carrying the token of the suspension."""
+
+    resume_token: str = Field(min_length=1, max_length=512)
+
+
+class WithdrawInput(Message):
+    """The candidate quits on purpose."""
+
+    reason_code: WithdrawReason
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class Actor(Message):
+    """The HR person who decided."""
+
+    id: Identifier
+    name: str = Field(min_length=1, max_length=200)
+
+
+class TerminateInput(Message):
+    """The employer stops the interview; the explanation is sent to the candidate."""
+
+    reason_code: TerminationReason
+    explanation: str = Field(min_length=20, max_length=2000)
+    actor: Actor
+
+
+class CompleteInput(Message):
+    """The interview finished normally."""
+
+
+class FaultInfo(BaseModel):
+    """A fault as kept with its exit, for the candidate's record and for analytics."""
+
+    cause: FaultCause | None = None
+    detail: str | None = None
+    client: ClientInfo | None = None
+
+
+class ExitRecord(BaseModel):
+    """One exit of a session: who or what ended it, why, when and where."""
+
+    exit_id: str
+    kind: ExitKind
+    reason_code: str
+    at: datetime
+    stage: str
+    comment: str | None = None
+    explanation: str | None = None
+    actor: Actor | None = None
+    notice_text: str | None = None
+    fault: FaultInfo | None = None
+
+
+class ExitReceipt(BaseModel):
+    """What the candidate (or HR) gets back when an exit is recorded."""
+
+    exit_id: str
+    kind: ExitKind
+    reason_code: str
+    at: datetime
+    message: str
+    can_reapply: bool
+    notice_text: str | None = None
+
+
+class DownstreamView(BaseModel):
+    """A downstream step as the session sees it."""
+
+    step_id: str
+    kind: DownstreamKind
+    scheduled_at: datetime
+    status: DownstreamStatus
+
+
+class SessionView(BaseModel):
+    """Everything a reader needs about a session, at one moment."""
+
+    session_id: str
+    status: SessionStatus
+    current_stage: str
+    completed_segments: list[Segment]
+    exit: ExitRecord | None
+    resume_deadline: datetime | None
+    downstream: list[DownstreamView]
+    candidate_id: str
+    job_id: str
+    interviewer_id: str
+    exits: list[ExitRecord] = Field(default_factory=list)
+
+
+class ExitPreview(BaseModel):
+    """What quitting now would mean, in the candidate's language."""
+
+    saved_segments: int
+    can_reenter: bool = False
+    can_reapply: bool
+    confirmation: str
+    message: str

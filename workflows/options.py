@@ -1,0 +1,29 @@
+"""Timeouts and retry policies of the exit pipeline's activities, in one place."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio.common import RetryPolicy
+
+RECORD_TIMEOUT = timedelta(seconds=30)
+RECORD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+"""The record is what everything else stands on: retried until the database is back."""
+
+HRIS_TIMEOUT = timedelta(seconds=30)
+HRIS_DEADLINE = timedelta(days=3)
+HRIS_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=30),
+)
+"""The contract's delivery promise: growing delays for up to three days."""
+
+MESSAGE_TIMEOUT = timedelta(seconds=60)
+MESSAGE_DEADLINE = timedelta(days=1)
+MESSAGE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=5),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=10),
+)
+"""Email and SMS: a message that is a day late is still worth sending, later than that not."""

@@ -1,0 +1,89 @@
+"""The exit pipeline, as the session workflow runs it: record first, then every channel.
+
+Runs inside the workflow (deterministic, activities only). The record is awaited before a
+command answers, so a receipt always stands for a saved record; the channels that follow do
+not depend on one another and run concurrently, each absorbing its own failure so that one
+broken channel never holds back the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.database.activities import DatabaseActivities, RecordDelivery
+    from activities.email.activities import EmailActivities
+    from activities.hris.activities import HrisActivities
+    from activities.sms import SmsActivities
+    from workflows.events import DeliveryOutcome, SessionEvent
+    from workflows.options import (
+        HRIS_DEADLINE,
+        HRIS_RETRY,
+        HRIS_TIMEOUT,
+        MESSAGE_DEADLINE,
+        MESSAGE_RETRY,
+        MESSAGE_TIMEOUT,
+        RECORD_RETRY,
+        RECORD_TIMEOUT,
+    )
+
+
+async def record(event: SessionEvent) -> None:
+    """Save the event (session, segments, exit, audit entry) in one transaction."""
+    await workflow.execute_activity_method(
+        DatabaseActivities.record_session_event,
+        event,
+        start_to_close_timeout=RECORD_TIMEOUT,
+        retry_policy=RECORD_RETRY,
+    )
+
+
+async def notify(event: SessionEvent) -> None:
+    """Tell the HR system and, where the event concerns them, the candidate."""
+    channels = [_deliver(event, "hris")] if event.type.goes_to_hris else []
+    policy = event.session.policy
+    if event.type.emails_candidate and "email" in policy.channels:
+        channels.append(_deliver(event, "email"))
+    if event.type.emails_candidate and "sms" in policy.channels and event.session.candidate.phone:
+        channels.append(_deliver(event, "sms"))
+    await asyncio.gather(*channels)
+
+
+_CHANNELS = {
+    "hris": (HrisActivities.deliver_hris_event, HRIS_TIMEOUT, HRIS_DEADLINE, HRIS_RETRY),
+    "email": (
+        EmailActivities.send_candidate_email,
+        MESSAGE_TIMEOUT,
+        MESSAGE_DEADLINE,
+        MESSAGE_RETRY,
+    ),
+    "sms": (SmsActivities.send_candidate_sms, MESSAGE_TIMEOUT, MESSAGE_DEADLINE, MESSAGE_RETRY),
+}
+
+
+async def _deliver(event: SessionEvent, channel: str) -> None:
+    method, attempt_timeout, deadline, retry_policy = _CHANNELS[channel]
+    try:
+        await workflow.execute_activity_method(
+            method,
+            event,
+            start_to_close_timeout=attempt_timeout,
+            schedule_to_close_timeout=deadline,
+            retry_policy=retry_policy,
+        )
+    except ActivityError as err:
+        # Out of retries (or time): the event stays recorded, the failure is made visible.
+        detail = str(err.cause or err)
+        workflow.logger.warning(
+            "delivery gave up", extra={"channel": channel, "event_id": event.event_id}
+        )
+        outcome = DeliveryOutcome(channel=channel, outcome="failed", detail=detail[:500])
+        await workflow.execute_activity_method(
+            DatabaseActivities.record_delivery,
+            RecordDelivery(event_id=event.event_id, outcome=outcome),
+            start_to_close_timeout=RECORD_TIMEOUT,
+            retry_policy=RECORD_RETRY,
+        )

@@ -1,0 +1,357 @@
+"""``InterviewSessionWorkflow``: one candidate's interview, from start to however it ends."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ChildWorkflowError
+
+with workflow.unsafe.imports_passed_through():
+    from workflows import messages, pipeline, search
+    from workflows.codes import DownstreamStatus, EventType, ExitKind, SessionStatus
+    from workflows.downstream import (
+        DownstreamStepInput,
+        DownstreamStepWorkflow,
+        downstream_workflow_id,
+    )
+    from workflows.events import SessionEvent
+    from workflows.models import (
+        CompleteInput,
+        ExitPreview,
+        ExitReceipt,
+        ExitRecord,
+        FaultAck,
+        FaultInfo,
+        FaultInput,
+        HeartbeatInput,
+        ResumeInput,
+        SegmentInput,
+        SessionView,
+        StartSession,
+        TerminateInput,
+        WithdrawInput,
+    )
+    from workflows.session_state import SessionState
+
+
+def session_workflow_id(session_id: str) -> str:
+    """The contract's workflow id of a session."""
+    return f"interview-session-{session_id}"
+
+
+@workflow.defn
+class InterviewSessionWorkflow:
+    """A session that keeps the candidate's work whatever ends it, and tells everyone once.
+
+    Commands that can be refused are updates with validators, so a refusal leaves no trace
+    in history; the heartbeat is a signal; reads are queries. Every suspension and every
+    end runs the exit pipeline: the record is saved before the command answers, then the HR
+    system, the candidate and the downstream steps are dealt with concurrently.
+    """
+
+    @workflow.init
+    def __init__(self, start: StartSession) -> None:
+        """Build the state before any handler runs, so updates-with-start see it."""
+        self._state = SessionState(start, workflow_id=workflow.info().workflow_id, now=self._now())
+        self._started = self._event(EventType.STARTED)
+        self._background: list[asyncio.Task[None]] = []
+        self._child_handles: dict[str, workflow.ChildWorkflowHandle] = {}
+        self._children: dict[str, asyncio.Task[None]] = {}
+        self._downstream_ready = False
+
+    @workflow.run
+    async def run(self, start: StartSession) -> SessionView:
+        """Live until a terminal status, then until every message is delivered."""
+        self._publish_search_attributes()
+        await self._start_downstream()
+        await pipeline.record(self._started)
+        self._notify(self._started)
+        while not self._state.status.is_terminal:
+            if self._state.status is SessionStatus.ACTIVE:
+                await self._watch_heartbeats()
+            else:
+                await self._run_resume_window()
+        await workflow.wait_condition(
+            lambda: all(task.done() for task in self._background)
+            and workflow.all_handlers_finished()
+        )
+        return self._state.view()
+
+    # Messages from the platform and HR.
+
+    @workflow.update
+    async def progress(self, segment: SegmentInput) -> SessionView:
+        """Save a segment; a repeated ``segment_id`` replaces the earlier one."""
+        if self._state.save_segment(segment, self._now()):
+            self._publish_search_attributes()
+        return self._state.view()
+
+    @progress.validator
+    def _validate_progress(self, segment: SegmentInput) -> None:
+        self._state.check_segment(segment)
+
+    @workflow.signal
+    def heartbeat(self, beat: HeartbeatInput) -> None:
+        """The candidate's page is alive; ignored unless the session is active."""
+        if self._state.status is SessionStatus.ACTIVE:
+            self._state.see_heartbeat(beat.client, self._now())
+
+    @workflow.update
+    async def report_fault(self, fault: FaultInput) -> FaultAck:
+        """Suspend after a fault: keep the work, open the resume window, tell everyone."""
+        record = self._state.suspend(
+            kind=ExitKind.SYSTEM_FAULT,
+            reason_code=fault.cause.value,
+            fault=FaultInfo(cause=fault.cause, detail=fault.detail, client=fault.client),
+            now=self._now(),
+            new_id=self._new_id,
+        )
+        suspension = self._state.suspension
+        assert suspension is not None
+        await self._transition(EventType.SUSPENDED, record)
+        return FaultAck(
+            status=self._state.status,
+            resume_deadline=suspension.resume_deadline,
+            resume_token=suspension.resume_token,
+        )
+
+    @report_fault.validator
+    def _validate_fault(self, fault: FaultInput) -> None:
+        self._state.check_active("report a fault")
+
+    @workflow.update
+    async def resume(self, request: ResumeInput) -> SessionView:
+        """The candidate is back: active again with every saved segment."""
+        self._state.resume(self._now())
+        await self._transition(EventType.RESUMED)
+        return self._state.view()
+
+    @resume.validator
+    def _validate_resume(self, request: ResumeInput) -> None:
+        self._state.check_resume(request.resume_token, self._now())
+
+    @workflow.update
+    async def withdraw(self, request: WithdrawInput) -> ExitReceipt:
+        """The candidate quits on purpose; returns the receipt once the exit is recorded."""
+        record = self._state.end(
+            SessionStatus.WITHDRAWN,
+            kind=ExitKind.WITHDRAWN,
+            reason_code=request.reason_code.value,
+            comment=request.comment,
+            now=self._now(),
+            new_id=self._new_id,
+        )
+        assert record is not None
+        await self._transition(EventType.WITHDRAWN, record)
+        start = self._state.start
+        return self._receipt(record, messages.withdrawal_message(start.candidate, start.policy))
+
+    @withdraw.validator
+    def _validate_withdraw(self, request: WithdrawInput) -> None:
+        self._state.check_can_exit("withdraw")
+
+    @workflow.update
+    async def terminate(self, request: TerminateInput) -> ExitReceipt:
+        """The employer stops the interview; the notice sent is kept verbatim."""
+        start = self._state.start
+        notice = messages.termination_notice(
+            start.candidate, start.job, request.reason_code, request.explanation
+        )
+        record = self._state.end(
+            SessionStatus.TERMINATED,
+            kind=ExitKind.TERMINATED,
+            reason_code=request.reason_code.value,
+            explanation=request.explanation,
+            actor=request.actor,
+            notice_text=notice,
+            now=self._now(),
+            new_id=self._new_id,
+        )
+        assert record is not None
+        await self._transition(EventType.TERMINATED, record)
+        return self._receipt(record, messages.termination_message(start.candidate))
+
+    @terminate.validator
+    def _validate_terminate(self, request: TerminateInput) -> None:
+        self._state.check_can_exit("terminate")
+
+    @workflow.update
+    async def complete(self, request: CompleteInput) -> SessionView:
+        """The interview finished; downstream steps are left to run."""
+        self._state.end(SessionStatus.COMPLETED, now=self._now(), new_id=self._new_id)
+        await self._transition(EventType.COMPLETED)
+        return self._state.view()
+
+    @complete.validator
+    def _validate_complete(self, request: CompleteInput) -> None:
+        self._state.check_active("complete")
+
+    @workflow.query
+    def get_status(self) -> SessionView:
+        """The session view."""
+        return self._state.view()
+
+    @workflow.query
+    def get_exit_preview(self) -> ExitPreview:
+        """What quitting now would mean, in the candidate's language."""
+        state = self._state
+        stages = {segment.stage for segment in state.segments.values()}
+        return messages.exit_preview(
+            state.start.candidate, state.start.policy, len(state.segments), len(stages)
+        )
+
+    # The session's own clock: heartbeats, the resume window, the reminder.
+
+    async def _watch_heartbeats(self) -> None:
+        # The timer is not reset by each heartbeat (that would cost two history events per
+        # beat); it fires at the deadline known now and re-arms if a beat came meanwhile.
+        seen = self._state.transitions
+        remaining = self._state.heartbeat_deadline() - self._now()
+        if remaining > timedelta(0) and await self._wait_for_change(seen, remaining):
+            return
+        if self._state.transitions == seen and self._now() >= self._state.heartbeat_deadline():
+            record = self._state.abandon(now=self._now(), new_id=self._new_id)
+            await self._transition(EventType.SUSPENDED, record)
+
+    async def _run_resume_window(self) -> None:
+        suspension = self._state.suspension
+        assert suspension is not None
+        seen = self._state.transitions
+        reminder_at = self._state.reminder_due_at()
+        if reminder_at is not None and reminder_at > self._now():
+            if not await self._wait_for_change(seen, reminder_at - self._now()):
+                self._state.reminded_suspension_id = suspension.suspension_id
+                reminder = self._event(EventType.RESUME_REMINDER)
+                await pipeline.record(reminder)
+                self._notify(reminder)
+            return
+        remaining = suspension.resume_deadline - self._now()
+        if remaining > timedelta(0) and await self._wait_for_change(seen, remaining):
+            return
+        if self._state.transitions == seen:
+            record = self._state.expire(now=self._now(), new_id=self._new_id)
+            await self._transition(EventType.EXPIRED, record)
+
+    async def _wait_for_change(self, seen: int, timeout: timedelta) -> bool:
+        """Wait until the state moves on (True) or the timeout passes (False)."""
+        try:
+            await workflow.wait_condition(
+                lambda: self._state.transitions != seen, timeout=timeout
+            )
+        except TimeoutError:
+            return False
+        return True
+
+    # The exit pipeline.
+
+    async def _transition(self, type_: EventType, record: ExitRecord | None = None) -> None:
+        """Publish the new state, save the event, then notify and cancel in the background."""
+        self._publish_search_attributes()
+        event = self._event(type_, record)
+        await pipeline.record(event)
+        self._notify(event)
+        if self._state.status.is_terminal and self._state.status is not SessionStatus.COMPLETED:
+            self._background.append(asyncio.create_task(self._cancel_downstream()))
+
+    def _notify(self, event: SessionEvent) -> None:
+        self._background.append(asyncio.create_task(pipeline.notify(event)))
+
+    async def _start_downstream(self) -> None:
+        start = self._state.start
+        for step in start.downstream:
+            handle = await workflow.start_child_workflow(
+                DownstreamStepWorkflow.run,
+                DownstreamStepInput(session_id=start.session_id, step=step),
+                id=downstream_workflow_id(start.session_id, step.step_id),
+                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+            )
+            self._child_handles[step.step_id] = handle
+            self._children[step.step_id] = asyncio.create_task(
+                self._follow_child(step.step_id, handle)
+            )
+        self._downstream_ready = True
+
+    async def _follow_child(
+        self, step_id: str, handle: workflow.ChildWorkflowHandle[object, DownstreamStatus]
+    ) -> None:
+        try:
+            status = await handle
+        except ChildWorkflowError:
+            workflow.logger.warning("downstream step failed", extra={"step_id": step_id})
+            return
+        self._state.downstream[step_id].status = DownstreamStatus(status)
+
+    async def _cancel_downstream(self) -> None:
+        await workflow.wait_condition(lambda: self._downstream_ready)
+        pending = [
+            step_id
+            for step_id, step in self._state.downstream.items()
+            if step.status is DownstreamStatus.SCHEDULED
+        ]
+        if not pending:
+            return
+        for step_id in pending:
+            # Cancelling the handle asks the child to cancel; it records its own
+            # cancellation and returns, which the follower task reads.
+            self._child_handles[step_id].cancel()
+        await asyncio.gather(*(self._children[step_id] for step_id in pending))
+        cancelled = [
+            self._state.downstream[step_id]
+            for step_id in pending
+            if self._state.downstream[step_id].status is DownstreamStatus.CANCELLED
+        ]
+        if cancelled:
+            event = self._state.event(
+                EventType.DOWNSTREAM_CANCELLED,
+                now=self._now(),
+                new_id=self._new_id,
+                cancelled=cancelled,
+            )
+            await pipeline.record(event)
+            await pipeline.notify(event)
+
+    # Small helpers.
+
+    def _event(self, type_: EventType, record: ExitRecord | None = None) -> SessionEvent:
+        return self._state.event(type_, now=self._now(), new_id=self._new_id, exit_record=record)
+
+    def _receipt(self, record: ExitRecord, message: str) -> ExitReceipt:
+        return ExitReceipt(
+            exit_id=record.exit_id,
+            kind=record.kind,
+            reason_code=record.reason_code,
+            at=record.at,
+            message=message,
+            can_reapply=self._state.start.policy.can_reapply,
+            notice_text=record.notice_text,
+        )
+
+    def _publish_search_attributes(self) -> None:
+        state = self._state
+        updates = [
+            search.SESSION_STATUS.value_set(state.status.value),
+            search.INTERVIEW_STAGE.value_set(state.stage),
+            search.JOB_ID.value_set(state.start.job.id),
+            search.CANDIDATE_ID.value_set(state.start.candidate.id),
+            search.INTERVIEWER_ID.value_set(state.start.interviewer_id),
+        ]
+        if state.exits:
+            latest = state.exits[-1]
+            updates += [
+                search.EXIT_KIND.value_set(latest.kind.value),
+                search.EXIT_REASON.value_set(latest.reason_code),
+            ]
+            causes = [e.fault.cause for e in state.exits if e.fault and e.fault.cause]
+            if causes:
+                updates.append(search.FAULT_CAUSE.value_set(causes[-1].value))
+        workflow.upsert_search_attributes(updates)
+
+    @staticmethod
+    def _now() -> datetime:
+        return workflow.now()
+
+    @staticmethod
+    def _new_id() -> str:
+        return str(workflow.uuid4())
