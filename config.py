@@ -72,7 +72,9 @@ class Settings(BaseSettings):
         try:
             key = base64.b64decode(raw.removeprefix("whsec_"), validate=True)
         except binascii.Error as err:
-            raise ValueError("EXITFLOW_HRIS_WEBHOOK_SECRET is not valid base64 after whsec_") from err
+            raise ValueError(
+                "EXITFLOW_HRIS_WEBHOOK_SECRET is not valid base64 after whsec_"
+            ) from err
         if len(key) < 24:
             raise ValueError("EXITFLOW_HRIS_WEBHOOK_SECRET must hold at least 24 random bytes")
         return value

@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import structlog
 from temporalio.client import Client
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.database import DatabaseActivities, Store
 from activities.email.activities import EmailActivities
@@ -26,6 +28,12 @@ from workflows.session import InterviewSessionWorkflow
 log = structlog.get_logger()
 
 WORKFLOWS = [InterviewSessionWorkflow, DownstreamStepWorkflow]
+
+# pydantic imports these lazily when it first validates an email; they are deterministic, so
+# the sandbox may share the already-loaded modules instead of re-importing them per run.
+_SANDBOX = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_modules("email_validator", "idna")
+)
 
 
 async def connect(settings: Settings) -> Client:
@@ -55,6 +63,7 @@ async def running_worker(
             client,
             task_queue=task_queue or settings.task_queue,
             workflows=WORKFLOWS,
+            workflow_runner=_SANDBOX,
             activities=activities_for(settings, store, http),
             graceful_shutdown_timeout=timedelta(seconds=10),
         )
@@ -65,7 +74,9 @@ async def running_worker(
             await store.dispose()
 
 
-def activities_for(settings: Settings, store: Store, http: httpx.AsyncClient) -> list[object]:
+def activities_for(
+    settings: Settings, store: Store, http: httpx.AsyncClient
+) -> list[Callable[..., Any]]:
     """Every activity, bound to its outside system."""
     database = DatabaseActivities(store)
     email = EmailActivities(settings, store)
@@ -90,7 +101,9 @@ async def run_worker(settings: Settings | None = None) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     async with running_worker(client, settings):
-        log.info("worker started", task_queue=settings.task_queue, temporal=settings.temporal_address)
+        log.info(
+            "worker started", task_queue=settings.task_queue, temporal=settings.temporal_address
+        )
         await stop.wait()
         log.info("worker stopping")
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import structlog
 from temporalio.client import Client
 
-from activities.hris.signing import new_secret
+from activities.hris.signing import key_from_secret, new_secret
 from config import VAR_DIR, Settings
 from starter.hris_inbox import HrisInbox, InboxServer
 from starter.mailbox import Mailbox
@@ -53,13 +53,13 @@ def temporal_binary() -> str:
 def dev_secrets(var_dir: Path = VAR_DIR) -> dict[str, str]:
     """This machine's development secrets, made once and kept under ``var/``."""
     path = var_dir / "dev-secrets.json"
+    var_dir.mkdir(parents=True, exist_ok=True)
     if path.exists():
         return json.loads(path.read_text())
     kept = {
         "hris_webhook_secret": new_secret(),
         "resume_token_secret": secrets.token_urlsafe(32),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(kept, indent=2))
     path.chmod(0o600)
     return kept
@@ -124,14 +124,13 @@ def embedded_settings(ports: EmbeddedPorts, inbox_url: str, kept: dict[str, str]
 
 async def run_embedded_stack(ports: EmbeddedPorts, var_dir: Path = VAR_DIR) -> None:
     """Run every embedded service until Ctrl-C (or SIGTERM)."""
-    var_dir.mkdir(parents=True, exist_ok=True)
-    kept = dev_secrets(var_dir)
+    kept = await asyncio.to_thread(dev_secrets, var_dir)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
 
-    inbox = HrisInbox(secret=kept["hris_webhook_secret"], directory=var_dir / "hris")
+    inbox = HrisInbox(key_from_secret(kept["hris_webhook_secret"]), directory=var_dir / "hris")
     async with (
         Mailbox(hostname="127.0.0.1", port=ports.smtp, directory=var_dir / "mail") as mailbox,
         InboxServer(inbox, host="127.0.0.1", port=ports.inbox) as inbox_server,

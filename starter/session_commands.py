@@ -159,7 +159,9 @@ async def _fault(args: argparse.Namespace) -> int:
         device=args.device,
         network_latency_ms=args.latency_ms,
     )
-    fault = FaultInput.model_validate({"cause": args.cause, "detail": args.detail, "client": client})
+    fault = FaultInput.model_validate(
+        {"cause": args.cause, "detail": args.detail, "client": client}
+    )
     return await _send(lambda s: s.report_fault(args.session_id, fault))
 
 

@@ -8,17 +8,12 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from temporalio.client import (
-    Client,
-    WorkflowHandle,
-    WorkflowUpdateFailedError,
-    WorkflowUpdateStage,
-)
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from workflows.codes import ErrorCode
+from workflows.codes import ErrorCode, SessionStatus
 from workflows.models import (
     CompleteInput,
     ExitPreview,
@@ -98,9 +93,7 @@ class SessionClient:
 
     async def status(self, session_id: str) -> SessionView:
         """The session view (works on running and closed sessions)."""
-        return await self._call(
-            self._handle(session_id).query(InterviewSessionWorkflow.get_status)
-        )
+        return await self._call(self._handle(session_id).query(InterviewSessionWorkflow.get_status))
 
     async def exit_preview(self, session_id: str) -> ExitPreview:
         """What quitting now would mean."""
@@ -123,11 +116,7 @@ class SessionClient:
             if err.status == RPCStatusCode.NOT_FOUND:
                 # The workflow is closed (or never was): tell which, from its status.
                 view = await self.status(session_id)
-                raise SessionRefused(
-                    ErrorCode.SESSION_ENDED,
-                    f"The session has already ended as {view.status.value}.",
-                    {"status": view.status.value},
-                ) from err
+                raise _closed_refusal(name, view) from err
             raise
 
     async def _call(self, awaitable: Any) -> Any:
@@ -141,11 +130,21 @@ class SessionClient:
             raise
 
 
+def _closed_refusal(update: str, view: SessionView) -> SessionRefused:
+    details = {"status": view.status.value}
+    if update == "resume" and view.status is SessionStatus.EXPIRED:
+        return SessionRefused(
+            ErrorCode.RESUME_WINDOW_CLOSED,
+            "The resume window is over; the session expired.",
+            details,
+        )
+    return SessionRefused(
+        ErrorCode.SESSION_ENDED, f"The session has already ended as {view.status.value}.", details
+    )
+
+
 def _refusal_from(cause: BaseException | None) -> SessionRefused:
     if isinstance(cause, ApplicationError) and cause.type:
         details = cause.details[0] if cause.details else {}
         return SessionRefused(cause.type, cause.message, details)
     return SessionRefused("update_failed", str(cause or "the session refused the command"))
-
-
-__all__ = ["SessionClient", "SessionRefused", "WorkflowUpdateStage"]

@@ -90,8 +90,8 @@ def exit_preview(
             f"确认后，确认邮件将立即发送至 {address}。" if emailed else "确认后将立即显示退出回执。"
         )
         message = (
-            f"您已保存 {saved_segments} 段回答（涉及 {stages_touched} 个环节），退出后这些回答会保留，"
-            "但本次面试将结束，无法再次进入。"
+            f"您已保存 {saved_segments} 段回答（涉及 {stages_touched} 个环节），"
+            "退出后这些回答会保留，但本次面试将结束，无法再次进入。"
         )
         message += (
             "之后您仍可重新申请该职位。" if policy.can_reapply else "本职位暂不支持重新申请。"

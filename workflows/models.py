@@ -71,7 +71,7 @@ class SessionPolicy(Message):
         ge=0,
         description="0 sends no reminder; one that would fall before the suspension sends none.",
     )
-    channels: list[Channel] = Field(default_factory=lambda: ["email"], max_length=2)
+    channels: list[Channel] = Field(default=["email"], max_length=2)
     can_reapply: bool = True
 
 
@@ -120,9 +120,8 @@ class SegmentInput(Message):
 
     @model_validator(mode="after")
     def _correct_within_answered(self) -> SegmentInput:
-        if (
-            self.questions_correct is not None
-            and self.questions_correct > (self.questions_answered or 0)
+        if self.questions_correct is not None and self.questions_correct > (
+            self.questions_answered or 0
         ):
             raise ValueError("questions_correct cannot exceed questions_answered")
         return self

@@ -7,10 +7,12 @@ from datetime import timedelta
 from temporalio.common import RetryPolicy
 
 RECORD_TIMEOUT = timedelta(seconds=30)
-RECORD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+RECORD_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
+)
 """The record is what everything else stands on: retried until the database is back."""
 
-HRIS_TIMEOUT = timedelta(seconds=30)
+HRIS_TIMEOUT = timedelta(seconds=15)
 HRIS_DEADLINE = timedelta(days=3)
 HRIS_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2),
@@ -19,7 +21,7 @@ HRIS_RETRY = RetryPolicy(
 )
 """The contract's delivery promise: growing delays for up to three days."""
 
-MESSAGE_TIMEOUT = timedelta(seconds=60)
+MESSAGE_TIMEOUT = timedelta(seconds=30)
 MESSAGE_DEADLINE = timedelta(days=1)
 MESSAGE_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=5),

@@ -9,8 +9,11 @@ broken channel never holds back the others.
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
+from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
@@ -52,7 +55,7 @@ async def notify(event: SessionEvent) -> None:
     await asyncio.gather(*channels)
 
 
-_CHANNELS = {
+_CHANNELS: dict[str, tuple[Any, timedelta, timedelta, RetryPolicy]] = {
     "hris": (HrisActivities.deliver_hris_event, HRIS_TIMEOUT, HRIS_DEADLINE, HRIS_RETRY),
     "email": (
         EmailActivities.send_candidate_email,

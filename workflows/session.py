@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ChildWorkflowError
@@ -74,8 +75,9 @@ class InterviewSessionWorkflow:
             else:
                 await self._run_resume_window()
         await workflow.wait_condition(
-            lambda: all(task.done() for task in self._background)
-            and workflow.all_handlers_finished()
+            lambda: (
+                all(task.done() for task in self._background) and workflow.all_handlers_finished()
+            )
         )
         return self._state.view()
 
@@ -234,12 +236,10 @@ class InterviewSessionWorkflow:
             record = self._state.expire(now=self._now(), new_id=self._new_id)
             await self._transition(EventType.EXPIRED, record)
 
-    async def _wait_for_change(self, seen: int, timeout: timedelta) -> bool:
-        """Wait until the state moves on (True) or the timeout passes (False)."""
+    async def _wait_for_change(self, seen: int, at_most: timedelta) -> bool:
+        """Wait until the state moves on (True) or ``at_most`` passes (False)."""
         try:
-            await workflow.wait_condition(
-                lambda: self._state.transitions != seen, timeout=timeout
-            )
+            await workflow.wait_condition(lambda: self._state.transitions != seen, timeout=at_most)
         except TimeoutError:
             return False
         return True
@@ -274,7 +274,7 @@ class InterviewSessionWorkflow:
         self._downstream_ready = True
 
     async def _follow_child(
-        self, step_id: str, handle: workflow.ChildWorkflowHandle[object, DownstreamStatus]
+        self, step_id: str, handle: workflow.ChildWorkflowHandle[Any, DownstreamStatus]
     ) -> None:
         try:
             status = await handle

@@ -1,48 +1,245 @@
-"""STUB — replaced by the database helper. Signatures are the agreed interface."""
+"""exitflow's relational store: SQLAlchemy 2 async over SQLite (aiosqlite) or PostgreSQL.
+
+Each call opens its own session and transaction. Writes are idempotent, keyed by the
+event they serve, so a retried activity never writes anything twice.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from datetime import UTC, datetime
 
+from sqlalchemy import and_, not_, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from activities.database import recording
+from activities.database.audit import AuditVerification, ChainWalk
+from activities.database.engine import DEFERRED_BEGIN, create_engine
+from activities.database.reads import (
+    ExitPage,
+    StoredExit,
+    decode_cursor,
+    encode_cursor,
+    session_view,
+)
+from activities.database.rows import FINAL_DELIVERY_OUTCOMES
+from activities.database.tables import (
+    AuditRow,
+    Base,
+    DeliveryRow,
+    DownstreamStepRow,
+    ExitRow,
+    SegmentRow,
+    SessionRow,
+)
 from workflows.events import DeliveryOutcome, DownstreamChange, SessionEvent
+from workflows.models import SessionView
 
+__all__ = ["AuditVerification", "Store"]
 
-class AuditVerification(BaseModel):
-    ok: bool
-    events: int
-    first_bad_event: str | None = None
-    detail: str | None = None
+_SCHEMA_LOCK = recording.AUDIT_LOCK + 1
+_AUDIT_BATCH = 1000
+_MAX_PAGE = 500
+_DELIVERY_OUTCOMES = frozenset({"pending", "sent", "failed", "skipped"})
 
 
 class Store:
-    """exitflow's relational store (SQLAlchemy 2 async)."""
+    """exitflow's relational store (SQLAlchemy 2 async).
+
+    Create it with ``Store.from_url``, call ``create_schema`` once, share it between
+    coroutines (each call uses its own session) and ``dispose`` it at shutdown.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        """Wrap an engine; prefer ``from_url``, which also sets SQLite up for concurrency."""
+        self._engine = engine
+        self._dialect = engine.dialect.name
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._read_sessions = async_sessionmaker(
+            engine, expire_on_commit=False, execution_options={DEFERRED_BEGIN: True}
+        )
 
     @classmethod
-    def from_url(cls, url: str) -> "Store":
-        raise NotImplementedError
+    def from_url(cls, url: str) -> Store:
+        """A store on ``sqlite+aiosqlite:///path`` or ``postgresql+asyncpg://...``.
+
+        SQLite gets its directory created, WAL, a busy timeout and ``BEGIN IMMEDIATE`` for
+        writers, so that concurrent writers queue instead of failing.
+        """
+        return cls(create_engine(url))
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The engine underneath, for readiness checks and ad-hoc reports."""
+        return self._engine
 
     async def create_schema(self) -> None:
-        raise NotImplementedError
+        """Create every missing table and index; safe to call from many processes at once."""
+        async with self._engine.begin() as conn:
+            if self._dialect == "postgresql":
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
+            await conn.run_sync(Base.metadata.create_all)
 
     async def dispose(self) -> None:
-        raise NotImplementedError
+        """Close every pooled connection."""
+        await self._engine.dispose()
 
     async def record_event(self, event: SessionEvent) -> bool:
         """Persist session, segments, exit, event row and audit entry in one transaction.
 
-        Returns False when the event was already recorded (nothing written)."""
-        raise NotImplementedError
+        The session row only moves to a higher ``seq`` (events may arrive out of order), a
+        segment only to a later ``saved_at``, a downstream step only forward. A resumed or
+        expired event stamps the session's open ``system_fault``/``abandoned`` exit.
+
+        Returns:
+            False when the event was already recorded (nothing written).
+        """
+        async with self._sessions() as session, session.begin():
+            return await recording.record(session, self._dialect, event)
 
     async def record_downstream_change(self, change: DownstreamChange) -> None:
-        raise NotImplementedError
+        """Record a downstream step's new status; it only moves forward, repeats are no-ops."""
+        values = change.model_dump(include={"session_id", "step_id", "scheduled_at", "reason"})
+        values |= {"kind": str(change.kind), "status": str(change.status), "updated_at": change.at}
+        async with self._sessions() as session, session.begin():
+            await recording.upsert_downstream(session, self._dialect, [values])
 
     async def delivery_outcome(self, event_id: str, channel: str) -> str | None:
         """The recorded outcome (``sent``/``failed``/``skipped``/``pending``) or None."""
-        raise NotImplementedError
+        async with self._read_sessions() as session:
+            return await session.scalar(
+                select(DeliveryRow.outcome).where(
+                    DeliveryRow.event_id == event_id, DeliveryRow.channel == channel
+                )
+            )
 
     async def note_delivery(self, event_id: str, outcome: DeliveryOutcome) -> None:
-        """Upsert the delivery row keyed (event_id, outcome.channel)."""
-        raise NotImplementedError
+        """Upsert the delivery row keyed (event_id, outcome.channel).
+
+        A final outcome (``sent``/``failed``) is never overwritten by ``pending``.
+
+        Raises:
+            ValueError: When ``outcome.outcome`` is not pending, sent, failed or skipped.
+        """
+        if outcome.outcome not in _DELIVERY_OUTCOMES:
+            raise ValueError(f"unknown delivery outcome {outcome.outcome!r}")
+        values = {"event_id": event_id, **outcome.model_dump(), "updated_at": datetime.now(UTC)}
+        stmt = recording.insert(self._dialect, DeliveryRow).values(**values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["event_id", "channel"],
+            set_={key: stmt.excluded[key] for key in values if key not in ("event_id", "channel")},
+            where=not_(
+                and_(
+                    DeliveryRow.outcome.in_(FINAL_DELIVERY_OUTCOMES),
+                    stmt.excluded.outcome == "pending",
+                )
+            ),
+        )
+        async with self._sessions() as session, session.begin():
+            await session.execute(stmt)
 
     async def verify_audit_chain(self) -> AuditVerification:
-        raise NotImplementedError
+        """Walk the audit chain in order, in batches, recomputing every hash and link.
+
+        The last entry cannot be checked against anything after it: removing only the
+        newest entries goes unnoticed unless the head hash is kept elsewhere.
+        """
+        walk = ChainWalk()
+        after = 0
+        query = select(
+            AuditRow.id,
+            AuditRow.event_id,
+            AuditRow.type,
+            AuditRow.at,
+            AuditRow.body,
+            AuditRow.prev_hash,
+            AuditRow.hash,
+        ).order_by(AuditRow.id)
+        async with self._read_sessions() as session:
+            while True:
+                page = query.where(AuditRow.id > after).limit(_AUDIT_BATCH)
+                batch = (await session.execute(page)).all()
+                if not batch or not walk.feed(batch):  # type: ignore[arg-type]
+                    break
+                after = batch[-1].id
+        return walk.result()
+
+    async def get_session(self, session_id: str) -> SessionView | None:
+        """The session as last recorded, in the contract's view shape, or None if unknown."""
+        async with self._read_sessions() as session:
+            row = await session.get(SessionRow, session_id)
+            if row is None:
+                return None
+            segments = await session.scalars(
+                select(SegmentRow)
+                .where(SegmentRow.session_id == session_id)
+                .order_by(SegmentRow.saved_at, SegmentRow.segment_id)
+            )
+            exits = await session.scalars(
+                select(ExitRow)
+                .where(ExitRow.session_id == session_id)
+                .order_by(ExitRow.at, ExitRow.exit_id)
+            )
+            steps = await session.scalars(
+                select(DownstreamStepRow)
+                .where(DownstreamStepRow.session_id == session_id)
+                .order_by(DownstreamStepRow.scheduled_at, DownstreamStepRow.step_id)
+            )
+            return session_view(row, segments.all(), exits.all(), steps.all())
+
+    async def list_exits(
+        self,
+        *,
+        session_id: str | None = None,
+        kind: str | None = None,
+        job_id: str | None = None,
+        reason_code: str | None = None,
+        interviewer_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> ExitPage:
+        """Exits newest first, filtered, one page at a time.
+
+        Args:
+            session_id: Only this session's exits.
+            kind: Only this exit kind.
+            job_id: Only exits from sessions for this job.
+            reason_code: Only this reason code (a fault's cause for ``system_fault``).
+            interviewer_id: Only exits from this interviewer's sessions.
+            since: Only exits at or after this time.
+            until: Only exits strictly before this time.
+            limit: Page size, 1 to 500.
+            cursor: ``next_cursor`` of the previous page.
+
+        Raises:
+            ValueError: When ``limit`` is out of range.
+            InvalidCursor: When ``cursor`` was not handed out by this store.
+        """
+        if not 1 <= limit <= _MAX_PAGE:
+            raise ValueError(f"limit must be between 1 and {_MAX_PAGE}")
+        equal_to = {
+            ExitRow.session_id: session_id,
+            ExitRow.kind: kind,
+            ExitRow.job_id: job_id,
+            ExitRow.reason_code: reason_code,
+            ExitRow.interviewer_id: interviewer_id,
+        }
+        query = select(ExitRow).where(
+            *(column == str(value) for column, value in equal_to.items() if value is not None)
+        )
+        if since is not None:
+            query = query.where(ExitRow.at >= since)
+        if until is not None:
+            query = query.where(ExitRow.at < until)
+        if cursor is not None:
+            at, exit_id = decode_cursor(cursor)
+            query = query.where(
+                or_(ExitRow.at < at, and_(ExitRow.at == at, ExitRow.exit_id < exit_id))
+            )
+        query = query.order_by(ExitRow.at.desc(), ExitRow.exit_id.desc()).limit(limit + 1)
+        async with self._read_sessions() as session:
+            rows = (await session.scalars(query)).all()
+        items = [StoredExit.model_validate(row) for row in rows[:limit]]
+        more = len(rows) > limit
+        return ExitPage(items=items, next_cursor=encode_cursor(items[-1]) if more else None)

@@ -1,0 +1,56 @@
+"""Engines for exitflow's store: SQLite set up for concurrent writers, or PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+DEFERRED_BEGIN = "exitflow_deferred_begin"
+"""Execution option of read-only sessions: on SQLite they BEGIN without the write lock."""
+
+_SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+
+def create_engine(url: str) -> AsyncEngine:
+    """An async engine on ``sqlite+aiosqlite:///path`` or ``postgresql+asyncpg://...``.
+
+    For SQLite the file's directory is created, WAL and a busy timeout are enabled, and
+    every writing transaction takes the write lock at BEGIN (``BEGIN IMMEDIATE``) so that
+    concurrent writers queue instead of failing with "database is locked".
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed)
+    return create_async_engine(parsed, pool_pre_ping=True)
+
+
+def _sqlite_engine(url: URL) -> AsyncEngine:
+    database = url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, connect_args={"timeout": _SQLITE_BUSY_TIMEOUT_SECONDS})
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Hand BEGIN over to SQLAlchemy (the "begin" hook below), as the SQLAlchemy docs'
+        # "Enabling Non-Legacy SQLite Transactional Modes" recipe does for aiosqlite.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # A deferred BEGIN that later upgrades to a write fails at once with SQLITE_BUSY
+        # instead of waiting, so writers take the lock up front. Readers stay deferred:
+        # under WAL they then never block a writer.
+        deferred = conn.get_execution_options().get(DEFERRED_BEGIN, False)
+        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+    return engine

@@ -1,0 +1,170 @@
+"""What readers (API, CLI, reports) get back from the store, and the exits page cursor."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from activities.database.tables import DownstreamStepRow, ExitRow, SegmentRow, SessionRow
+from workflows.codes import DownstreamKind, DownstreamStatus, ExitKind, FaultCause, SessionStatus
+from workflows.models import (
+    Actor,
+    ClientInfo,
+    DownstreamView,
+    ExitRecord,
+    FaultInfo,
+    Segment,
+    SessionView,
+)
+
+_OPEN_EXIT_STATUSES = frozenset(
+    {
+        SessionStatus.SUSPENDED,
+        SessionStatus.WITHDRAWN,
+        SessionStatus.TERMINATED,
+        SessionStatus.EXPIRED,
+    }
+)
+
+
+class InvalidCursor(ValueError):
+    """A ``cursor`` that this store did not hand out."""
+
+
+class StoredExit(BaseModel):
+    """One row of ``exits``: an exit flattened with its session's ids, for analytics.
+
+    ``resumed_at`` / ``expired_at`` are set on a ``system_fault`` or ``abandoned`` exit
+    once the session was resumed, or its resume window closed.
+    """
+
+    model_config = ConfigDict(from_attributes=True)
+
+    exit_id: str
+    session_id: str
+    candidate_id: str
+    job_id: str
+    interviewer_id: str
+    kind: ExitKind
+    reason_code: str
+    stage: str
+    at: datetime
+    comment: str | None = None
+    explanation: str | None = None
+    notice_text: str | None = None
+    actor_id: str | None = None
+    actor_name: str | None = None
+    fault_cause: str | None = None
+    fault_detail: str | None = None
+    client_ip: str | None = None
+    client_browser: str | None = None
+    client_browser_version: str | None = None
+    client_os: str | None = None
+    client_device: str | None = None
+    client_network_latency_ms: float | None = None
+    resumed_at: datetime | None = None
+    expired_at: datetime | None = None
+
+    def to_record(self) -> ExitRecord:
+        """The exit in the shape the workflow and the API use."""
+        actor = (
+            Actor(id=self.actor_id, name=self.actor_name)
+            if self.actor_id and self.actor_name
+            else None
+        )
+        fault = None
+        if self.kind is ExitKind.SYSTEM_FAULT or self.fault_cause or self.fault_detail:
+            client = ClientInfo(
+                ip=self.client_ip,
+                browser=self.client_browser,
+                browser_version=self.client_browser_version,
+                os=self.client_os,
+                device=self.client_device,
+                network_latency_ms=self.client_network_latency_ms,
+            )
+            fault = FaultInfo(
+                cause=FaultCause(self.fault_cause) if self.fault_cause else None,
+                detail=self.fault_detail,
+                client=client if client.model_dump(exclude_none=True) else None,
+            )
+        return ExitRecord(
+            exit_id=self.exit_id,
+            kind=self.kind,
+            reason_code=self.reason_code,
+            at=self.at,
+            stage=self.stage,
+            comment=self.comment,
+            explanation=self.explanation,
+            actor=actor,
+            notice_text=self.notice_text,
+            fault=fault,
+        )
+
+
+class ExitPage(BaseModel):
+    """One page of exits, newest first; pass ``next_cursor`` back for the next page."""
+
+    items: list[StoredExit]
+    next_cursor: str | None = None
+
+
+def encode_cursor(last: StoredExit) -> str:
+    """An opaque cursor that resumes listing right after ``last``."""
+    raw = json.dumps({"at": last.at.isoformat(), "id": last.exit_id}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """The (at, exit_id) position a cursor stands for.
+
+    Raises:
+        InvalidCursor: When the cursor was not made by ``encode_cursor``.
+    """
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        data = json.loads(raw)
+        return datetime.fromisoformat(data["at"]), str(data["id"])
+    except (binascii.Error, ValueError, KeyError, TypeError) as err:
+        raise InvalidCursor("cursor is not one this server handed out") from err
+
+
+def session_view(
+    session: SessionRow,
+    segments: Sequence[SegmentRow],
+    exits: Sequence[ExitRow],
+    downstream: Sequence[DownstreamStepRow],
+) -> SessionView:
+    """The contract's session view, rebuilt from stored rows.
+
+    ``exit`` is the latest exit while it still defines the session (suspended or ended by
+    it); after a resume or a completion it is None and the history stays in ``exits``.
+    """
+    status = SessionStatus(session.status)
+    records = [StoredExit.model_validate(row).to_record() for row in exits]
+    completed = [Segment.model_validate(row, from_attributes=True) for row in segments]
+    return SessionView(
+        session_id=session.session_id,
+        status=status,
+        current_stage=session.current_stage,
+        completed_segments=completed,
+        exit=records[-1] if records and status in _OPEN_EXIT_STATUSES else None,
+        resume_deadline=session.resume_deadline if status is SessionStatus.SUSPENDED else None,
+        downstream=[
+            DownstreamView(
+                step_id=step.step_id,
+                kind=DownstreamKind(step.kind),
+                scheduled_at=step.scheduled_at,
+                status=DownstreamStatus(step.status),
+            )
+            for step in downstream
+        ],
+        candidate_id=session.candidate_id,
+        job_id=session.job_id,
+        interviewer_id=session.interviewer_id,
+        exits=records,
+    )

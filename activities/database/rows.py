@@ -1,0 +1,113 @@
+"""How a recorded event maps onto table rows: plain functions, no database needed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workflows.codes import DownstreamStatus, ExitKind
+from workflows.events import SessionEvent
+from workflows.models import ExitRecord
+
+Values = dict[str, Any]
+
+SUSPENDING_KINDS = (ExitKind.SYSTEM_FAULT.value, ExitKind.ABANDONED.value)
+"""Exit kinds that leave a session open to resume (or to expire)."""
+
+FINAL_DELIVERY_OUTCOMES = ("sent", "failed")
+"""Delivery outcomes that a later ``pending`` must never overwrite."""
+
+
+def session_values(event: SessionEvent) -> Values:
+    """The ``sessions`` row as of ``event``."""
+    session = event.session
+    return {
+        "session_id": session.session_id,
+        "workflow_id": session.workflow_id,
+        "candidate_id": session.candidate.id,
+        "candidate_name": session.candidate.name,
+        "candidate_email": str(session.candidate.email),
+        "candidate_phone": session.candidate.phone,
+        "locale": session.candidate.locale,
+        "job_id": session.job.id,
+        "job_title": session.job.title,
+        "interviewer_id": session.interviewer_id,
+        "stages": list(session.stages),
+        "policy": session.policy.model_dump(mode="json"),
+        "status": str(session.status),
+        "current_stage": session.current_stage,
+        "started_at": session.started_at,
+        "updated_at": event.at,
+        "ended_at": session.ended_at,
+        "resume_deadline": (
+            session.suspension.resume_deadline if session.suspension is not None else None
+        ),
+        "last_event_seq": event.seq,
+    }
+
+
+def segment_values(event: SessionEvent) -> list[Values]:
+    """One ``segments`` row per segment saved in the session so far."""
+    return [
+        {"session_id": event.session.session_id, **segment.model_dump()}
+        for segment in event.session.segments
+    ]
+
+
+def exit_values(event: SessionEvent, record: ExitRecord) -> Values:
+    """The ``exits`` row of ``record``, flattened with the session's ids for analytics."""
+    session = event.session
+    fault = record.fault
+    client = fault.client if fault is not None else None
+    return {
+        "exit_id": record.exit_id,
+        "session_id": session.session_id,
+        "candidate_id": session.candidate.id,
+        "job_id": session.job.id,
+        "interviewer_id": session.interviewer_id,
+        "kind": str(record.kind),
+        "reason_code": record.reason_code,
+        "stage": record.stage,
+        "at": record.at,
+        "comment": record.comment,
+        "explanation": record.explanation,
+        "notice_text": record.notice_text,
+        "actor_id": record.actor.id if record.actor else None,
+        "actor_name": record.actor.name if record.actor else None,
+        "fault_cause": str(fault.cause) if fault is not None and fault.cause else None,
+        "fault_detail": fault.detail if fault is not None else None,
+        "client_ip": client.ip if client else None,
+        "client_browser": client.browser if client else None,
+        "client_browser_version": client.browser_version if client else None,
+        "client_os": client.os if client else None,
+        "client_device": client.device if client else None,
+        "client_network_latency_ms": client.network_latency_ms if client else None,
+    }
+
+
+def downstream_values(event: SessionEvent) -> list[Values]:
+    """One ``downstream_steps`` row per step the session knows, as of ``event``."""
+    reason = str(event.exit.kind) if event.exit is not None else str(event.type)
+    return [
+        {
+            "session_id": event.session.session_id,
+            "step_id": step.step_id,
+            "kind": str(step.kind),
+            "scheduled_at": step.scheduled_at,
+            "status": str(step.status),
+            "reason": reason if step.status is DownstreamStatus.CANCELLED else None,
+            "updated_at": event.at,
+        }
+        for step in event.session.downstream
+    ]
+
+
+def event_values(event: SessionEvent) -> Values:
+    """The ``session_events`` row: the event itself, as JSON."""
+    return {
+        "event_id": event.event_id,
+        "session_id": event.session.session_id,
+        "type": str(event.type),
+        "seq": event.seq,
+        "at": event.at,
+        "payload": event.model_dump(mode="json"),
+    }

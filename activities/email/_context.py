@@ -1,0 +1,126 @@
+"""The facts a candidate message states, worked out once for every locale."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from urllib.parse import urlencode, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from workflows.events import SessionEvent
+from workflows.models import ExitRecord
+
+
+def candidate_zone(locale: str) -> tzinfo:
+    """The time zone a candidate reads times in: Beijing time for zh-CN, UTC otherwise."""
+    if locale != "zh-CN":
+        return UTC
+    try:
+        return ZoneInfo("Asia/Shanghai")
+    except ZoneInfoNotFoundError:
+        # Hosts without tz data still get the right answer: China has had no DST since 1991.
+        return timezone(timedelta(hours=8), "CST")
+
+
+def resume_url(base: str, *, session_id: str, token: str) -> str:
+    """The link that brings a candidate back into a suspended session."""
+    query = urlencode({"session_id": session_id, "token": token})
+    separator = "&" if urlsplit(base).query else "?"
+    return f"{base}{separator}{query}"
+
+
+@dataclass(frozen=True)
+class MessageContext:
+    """What every template may say about one event, already localised in time."""
+
+    name: str
+    job_title: str
+    session_id: str
+    exit: ExitRecord | None
+    saved_by_stage: tuple[tuple[str, int], ...]
+    """Stages that hold saved work, in interview order, with their segment counts."""
+    resume_url: str | None
+    resume_deadline: datetime | None
+    """In the candidate's time zone."""
+    occurred_at: datetime
+    """When the exit happened (or the event, if there is no exit), in the candidate's zone."""
+    time_left: timedelta | None
+    can_reapply: bool
+    emails_candidate: bool
+    reference: str
+    """The number the candidate quotes when asking: the exit's id (a reminder's is the
+    suspending exit's), else the session id."""
+
+    @property
+    def saved_total(self) -> int:
+        """How many segments are saved in all."""
+        return sum(count for _, count in self.saved_by_stage)
+
+    def window(self) -> tuple[str, datetime]:
+        """The resume link and deadline of a suspended session.
+
+        Raises:
+            ValueError: The session has no running resume window to point to.
+        """
+        if self.resume_url is None or self.resume_deadline is None:
+            raise ValueError(f"session {self.session_id} has no resume window to offer")
+        return self.resume_url, self.resume_deadline
+
+    def require_exit(self) -> ExitRecord:
+        """The exit this message is about.
+
+        Raises:
+            ValueError: The event carries no exit record.
+        """
+        if self.exit is None:
+            raise ValueError(f"event of session {self.session_id} carries no exit record")
+        return self.exit
+
+
+def build_context(event: SessionEvent, *, resume_url_base: str) -> MessageContext:
+    """Gather the facts of one event that a candidate message needs."""
+    session = event.session
+    zone = candidate_zone(session.candidate.locale)
+    counts = Counter(segment.stage for segment in session.segments)
+    order = list(session.stages) + sorted(stage for stage in counts if stage not in session.stages)
+    suspension = session.suspension
+    url = deadline = left = None
+    if suspension is not None:
+        url = resume_url(
+            resume_url_base, session_id=session.session_id, token=suspension.resume_token
+        )
+        deadline = suspension.resume_deadline.astimezone(zone)
+        left = max(suspension.resume_deadline - event.at, timedelta(0))
+    occurred = event.exit.at if event.exit else event.at
+    return MessageContext(
+        name=session.candidate.name,
+        job_title=session.job.title,
+        session_id=session.session_id,
+        exit=event.exit,
+        saved_by_stage=tuple((stage, counts[stage]) for stage in order if counts[stage]),
+        resume_url=url,
+        resume_deadline=deadline,
+        occurred_at=occurred.astimezone(zone),
+        time_left=left,
+        can_reapply=session.policy.can_reapply,
+        emails_candidate="email" in session.policy.channels,
+        reference=(
+            event.exit.exit_id
+            if event.exit
+            else suspension.exit_id
+            if suspension
+            else session.session_id
+        ),
+    )
+
+
+def humanize(code: str) -> str:
+    """A readable fallback for a code no map knows, e.g. a session's own stage name."""
+    words = code.replace("_", " ").replace("-", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def rounded_minutes(left: timedelta) -> int:
+    """Minutes left, rounded to the nearest minute and never below one."""
+    return max(1, round(left.total_seconds() / 60))

@@ -1,0 +1,74 @@
+"""Short text messages, one per candidate event and locale: the gist and the one link."""
+
+from __future__ import annotations
+
+from activities.email import _en, _zh
+from activities.email._context import MessageContext
+from workflows.codes import EventType
+
+
+def sms_zh(kind: EventType, ctx: MessageContext) -> str:
+    """The Simplified Chinese text message for one event."""
+    head = f"【面试通知】{ctx.name}，您好："
+    job = f"「{ctx.job_title}」"
+    match kind:
+        case EventType.SUSPENDED:
+            url, deadline = ctx.window()
+            return (
+                f"{head}您的{job}面试意外中断，已完成的作答均已保存。"
+                f"请在{_zh.short_time(deadline)}前继续：{url}"
+            )
+        case EventType.RESUME_REMINDER:
+            url, deadline = ctx.window()
+            return (
+                f"{head}提醒您，{job}面试的继续期限将于{_zh.short_time(deadline)}截止，"
+                f"您的作答仍为您保存着：{url}"
+            )
+        case EventType.WITHDRAWN:
+            return f"{head}已确认您退出{job}面试，参考编号 {ctx.reference}。感谢您的参与！"
+        case EventType.TERMINATED:
+            detail = "详细说明已发送至您的邮箱，" if ctx.emails_candidate else ""
+            return (
+                f"{head}您的{job}面试已由用人单位结束，{detail}参考编号 {ctx.reference}。"
+                "感谢您的参与。"
+            )
+        case EventType.EXPIRED:
+            close = "欢迎重新申请该职位。" if ctx.can_reapply else "感谢您的关注。"
+            return f"{head}您的{job}面试继续期限已结束，已完成的作答仍会保存。{close}"
+    raise ValueError(f"no candidate message for {kind}")
+
+
+def sms_en(kind: EventType, ctx: MessageContext) -> str:
+    """The English text message for one event."""
+    head = f"Hi {ctx.name}, "
+    match kind:
+        case EventType.SUSPENDED:
+            url, deadline = ctx.window()
+            return (
+                f"{head}your {ctx.job_title} interview was interrupted; your answers are saved. "
+                f"Resume by {_en.short_time(deadline)}: {url}"
+            )
+        case EventType.RESUME_REMINDER:
+            url, deadline = ctx.window()
+            return (
+                f"{head}a reminder that your {ctx.job_title} interview can be resumed until "
+                f"{_en.short_time(deadline)}. Your answers are saved: {url}"
+            )
+        case EventType.WITHDRAWN:
+            return (
+                f"{head}we've confirmed your withdrawal from the {ctx.job_title} interview "
+                f"(ref {ctx.reference}). Thank you for your time."
+            )
+        case EventType.TERMINATED:
+            detail = "The explanation is in our email. " if ctx.emails_candidate else ""
+            return (
+                f"{head}the employer has ended your {ctx.job_title} interview "
+                f"(ref {ctx.reference}). {detail}Thank you for your time."
+            )
+        case EventType.EXPIRED:
+            close = "You're welcome to apply again." if ctx.can_reapply else "Thank you."
+            return (
+                f"{head}the time to resume your {ctx.job_title} interview has ended; "
+                f"your answers stay saved. {close}"
+            )
+    raise ValueError(f"no candidate message for {kind}")

@@ -1,0 +1,223 @@
+"""The activity that tells the HR system about a state change (contract §4)."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+import httpx
+import structlog
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.database.store import Store
+from activities.hris.payload import hris_body, webhook_id
+from activities.hris.signing import sign
+from config import Settings
+from workflows.events import DeliveryOutcome, SessionEvent
+
+CHANNEL = "hris"
+UNAVAILABLE = "hris_unavailable"
+"""``type`` of the retryable error raised while the HR system cannot take a delivery."""
+
+MAX_RETRY_AFTER = timedelta(hours=1)
+_RETRYABLE_STATUSES = frozenset({408, 429})
+_SNIPPET_CHARS = 200
+
+log = structlog.get_logger(__name__)
+
+
+def is_retryable_status(status_code: int) -> bool:
+    """Whether an answer means "try again later": 5xx, 408 and 429."""
+    return status_code >= 500 or status_code in _RETRYABLE_STATUSES
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> timedelta | None:
+    """Read a ``Retry-After`` header in either of its forms, capped at one hour.
+
+    Args:
+        value: The header value: delta-seconds (``"120"``) or an HTTP-date.
+        now: The current time, for the HTTP-date form; defaults to the clock.
+
+    Returns:
+        How long to wait, or None when the header is absent, unreadable or already past.
+    """
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if value.isdigit():
+        delay = timedelta(seconds=int(value))
+    else:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        delay = when - (now or datetime.now(UTC))
+    if delay <= timedelta(0):
+        return None
+    return min(delay, MAX_RETRY_AFTER)
+
+
+def _snippet(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= _SNIPPET_CHARS else flat[: _SNIPPET_CHARS - 1] + "…"
+
+
+class HrisActivities:
+    """Delivers events to the HR system's webhook, signed per Standard Webhooks.
+
+    Each call makes exactly one attempt. Retries, their growing delays and the three-day
+    limit belong to the caller's ``RetryPolicy``; this activity only says whether an
+    attempt is worth repeating (a retryable ``ApplicationError`` of type
+    ``hris_unavailable``, carrying ``Retry-After`` as ``next_retry_delay``) or is over
+    (a returned ``DeliveryOutcome`` of ``sent``, ``failed`` or ``skipped``). A permanent
+    refusal is returned, not raised, so that it never fails the session workflow.
+    """
+
+    def __init__(self, settings: Settings, http: httpx.AsyncClient, store: Store) -> None:
+        """Keep the dependencies.
+
+        Args:
+            settings: Reads ``hris_webhook_url``, ``hris_webhook_key`` and
+                ``hris_timeout_seconds``.
+            http: A shared client; its connection pool outlives each attempt.
+            store: Where each delivery's outcome is noted for operators.
+        """
+        self._settings = settings
+        self._http = http
+        self._store = store
+
+    @activity.defn
+    async def deliver_hris_event(self, event: SessionEvent) -> DeliveryOutcome:
+        """POST one event to the HR system once.
+
+        Args:
+            event: The state change; its ``event_id`` gives the ``webhook-id``.
+
+        Returns:
+            ``sent`` on any 2xx, ``failed`` on any other answer that retrying cannot fix,
+            ``skipped`` when webhooks are off or the event is not for the HR system.
+
+        Raises:
+            ApplicationError: ``hris_unavailable``, retryable, on a timeout, a connection
+                error, 5xx, 408 or 429.
+        """
+        attempt = activity.info().attempt
+        logger = log.bind(
+            event_id=event.event_id,
+            session_id=event.session.session_id,
+            event_type=str(event.type),
+            attempt=attempt,
+        )
+        url = self._settings.hris_webhook_url
+        key = self._settings.hris_webhook_key
+        if not event.type.goes_to_hris:
+            return DeliveryOutcome(
+                channel=CHANNEL, outcome="skipped", attempts=attempt, detail="not an HR event"
+            )
+        if url is None or key is None:
+            skipped = DeliveryOutcome(
+                channel=CHANNEL, outcome="skipped", attempts=attempt, detail="webhook not set"
+            )
+            await self._note(event, skipped, logger)
+            return skipped
+        if await self._already_sent(event, logger):
+            logger.info("hris.already_sent")
+            return DeliveryOutcome(channel=CHANNEL, outcome="sent", attempts=attempt)
+
+        msg_id = webhook_id(event)
+        body = hris_body(event)
+        timestamp = int(time.time())
+        headers = {
+            "content-type": "application/json",
+            "webhook-id": msg_id,
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": sign(key, msg_id, timestamp, body),
+        }
+        try:
+            response = await self._http.post(
+                url, content=body, headers=headers, timeout=self._settings.hris_timeout_seconds
+            )
+        except httpx.TransportError as err:
+            detail = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+            raise await self._retry_later(event, attempt, None, detail, None, logger) from err
+
+        status = response.status_code
+        if response.is_success:
+            sent = DeliveryOutcome(
+                channel=CHANNEL, outcome="sent", attempts=attempt, status_code=status
+            )
+            logger.info("hris.sent", status_code=status)
+            await self._note(event, sent, logger)
+            return sent
+        if is_retryable_status(status):
+            delay = parse_retry_after(response.headers.get("retry-after"))
+            raise await self._retry_later(event, attempt, status, f"HTTP {status}", delay, logger)
+
+        failed = DeliveryOutcome(
+            channel=CHANNEL,
+            outcome="failed",
+            attempts=attempt,
+            status_code=status,
+            detail=_snippet(f"HTTP {status}: {response.text}"),
+        )
+        logger.warning("hris.refused", status_code=status, detail=failed.detail)
+        await self._note(event, failed, logger)
+        return failed
+
+    async def _retry_later(
+        self,
+        event: SessionEvent,
+        attempt: int,
+        status_code: int | None,
+        detail: str,
+        delay: timedelta | None,
+        logger: structlog.typing.FilteringBoundLogger,
+    ) -> ApplicationError:
+        logger.warning(
+            "hris.unavailable",
+            status_code=status_code,
+            detail=detail,
+            retry_after_seconds=delay.total_seconds() if delay else None,
+        )
+        pending = DeliveryOutcome(
+            channel=CHANNEL,
+            outcome="pending",
+            attempts=attempt,
+            status_code=status_code,
+            detail=detail,
+        )
+        await self._note(event, pending, logger)
+        return ApplicationError(
+            f"HR system unavailable ({detail}); attempt {attempt} will be retried",
+            {"status_code": status_code, "detail": detail},
+            type=UNAVAILABLE,
+            non_retryable=False,
+            next_retry_delay=delay,
+        )
+
+    async def _already_sent(
+        self, event: SessionEvent, logger: structlog.typing.FilteringBoundLogger
+    ) -> bool:
+        # An attempt whose completion was lost (worker crash after a 2xx) comes back as a
+        # retry; the store tells us, so the HR system is not asked to deduplicate.
+        try:
+            return await self._store.delivery_outcome(event.event_id, CHANNEL) == "sent"
+        except Exception:
+            logger.warning("hris.store_unreadable", exc_info=True)
+            return False
+
+    async def _note(
+        self,
+        event: SessionEvent,
+        outcome: DeliveryOutcome,
+        logger: structlog.typing.FilteringBoundLogger,
+    ) -> None:
+        # Best-effort: raising here would make Temporal resend a delivery that was made.
+        try:
+            await self._store.note_delivery(event.event_id, outcome)
+        except Exception:
+            logger.exception("hris.note_failed", outcome=outcome.outcome)

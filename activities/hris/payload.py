@@ -1,0 +1,107 @@
+"""What the HR system receives for an event: the webhook id and the JSON body (contract §4).
+
+Both are built from the event alone, so every retry of an event sends the same id and the
+same bytes; the receiver can deduplicate on ``webhook-id`` and the signature stays stable
+apart from its timestamp. The candidate's name, email and phone never leave exitflow: the
+HR system knows the candidate by ``candidate_id``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic_core import to_jsonable_python
+
+from workflows.codes import EventType, ExitKind
+from workflows.events import SessionEvent
+from workflows.models import ExitRecord
+
+_WITH_SEGMENTS = frozenset(
+    {
+        EventType.SUSPENDED,
+        EventType.RESUMED,
+        EventType.COMPLETED,
+        EventType.WITHDRAWN,
+        EventType.TERMINATED,
+        EventType.EXPIRED,
+    }
+)
+
+
+def webhook_id(event: SessionEvent) -> str:
+    """The ``webhook-id`` of an event: the same on every retry of it."""
+    return f"msg_{event.event_id}"
+
+
+def _exit(record: ExitRecord) -> dict[str, Any]:
+    exit_: dict[str, Any] = {
+        "exit_id": record.exit_id,
+        "kind": record.kind,
+        "reason_code": record.reason_code,
+        "at": record.at,
+    }
+    if record.kind is ExitKind.WITHDRAWN:
+        exit_["comment"] = record.comment
+    if record.kind is ExitKind.TERMINATED:
+        exit_["explanation"] = record.explanation
+        exit_["actor"] = record.actor
+        exit_["notice_text"] = record.notice_text
+    return exit_
+
+
+def hris_data(event: SessionEvent) -> dict[str, Any]:
+    """The ``data`` object of an event's webhook, as plain Python values.
+
+    Args:
+        event: The state change to report.
+
+    Returns:
+        The session's identifiers, status and stage, plus whichever of ``exit``,
+        ``completed_segments``, ``fault``, ``resume_deadline`` and ``cancelled_steps``
+        apply to the event's type.
+    """
+    session = event.session
+    data: dict[str, Any] = {
+        "session_id": session.session_id,
+        "candidate_id": session.candidate.id,
+        "job_id": session.job.id,
+        "interviewer_id": session.interviewer_id,
+        "status": session.status,
+        "stage": session.current_stage,
+    }
+    if event.exit is not None:
+        data["exit"] = _exit(event.exit)
+    if event.type in _WITH_SEGMENTS:
+        data["completed_segments"] = session.segments
+    if event.type is EventType.SUSPENDED:
+        if event.exit is not None and event.exit.kind is ExitKind.SYSTEM_FAULT:
+            fault = event.exit.fault
+            data["fault"] = {
+                "cause": fault.cause if fault else None,
+                "detail": fault.detail if fault else None,
+                "client": fault.client if fault else None,
+            }
+        if session.suspension is not None:
+            data["resume_deadline"] = session.suspension.resume_deadline
+    if event.type is EventType.DOWNSTREAM_CANCELLED:
+        data["cancelled_steps"] = [
+            {"step_id": step.step_id, "kind": step.kind, "scheduled_at": step.scheduled_at}
+            for step in event.cancelled_steps
+        ]
+    return data
+
+
+def hris_body(event: SessionEvent) -> bytes:
+    """The exact webhook body of an event: compact UTF-8 JSON, identical on every retry.
+
+    Args:
+        event: The state change to report.
+
+    Returns:
+        ``{"type": ..., "timestamp": <ISO 8601>, "data": {...}}`` encoded as UTF-8.
+    """
+    body = {"type": event.type, "timestamp": event.at, "data": hris_data(event)}
+    return json.dumps(to_jsonable_python(body), ensure_ascii=False, separators=(",", ":")).encode(
+        "utf-8"
+    )

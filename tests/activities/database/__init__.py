@@ -1,0 +1,1 @@
+"""Tests of the database layer, against real SQLite and PostgreSQL databases."""
