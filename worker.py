@@ -31,7 +31,7 @@ WORKFLOWS = [InterviewSessionWorkflow, DownstreamStepWorkflow]
 
 # pydantic imports these lazily when it first validates an email; they are deterministic, so
 # the sandbox may share the already-loaded modules instead of re-importing them per run.
-_SANDBOX = SandboxedWorkflowRunner(
+SANDBOX = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules("email_validator", "idna")
 )
 
@@ -63,7 +63,7 @@ async def running_worker(
             client,
             task_queue=task_queue or settings.task_queue,
             workflows=WORKFLOWS,
-            workflow_runner=_SANDBOX,
+            workflow_runner=SANDBOX,
             activities=activities_for(settings, store, http),
             graceful_shutdown_timeout=timedelta(seconds=10),
         )
