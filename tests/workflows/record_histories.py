@@ -87,9 +87,9 @@ async def _live_scenarios(client: Client, task_queue: str) -> list[WorkflowHandl
     handles = [withdraw, fault, complete]
     for handle in handles:
         await handle.result()
-    await client.get_workflow_handle(
-        downstream_workflow_id("replay-complete", "wt-1")
-    ).terminate("recorded")
+    await client.get_workflow_handle(downstream_workflow_id("replay-complete", "wt-1")).terminate(
+        "recorded"
+    )
     return handles
 
 
@@ -118,11 +118,14 @@ async def main(out: Path) -> None:
             smtp_port=mailbox.port,
         )
         task_queue = f"record-{uuid.uuid4()}"
-        async with await WorkflowEnvironment.start_local(
-            dev_server_existing_path=binary("temporal"),
-            data_converter=data_converter,
-            search_attributes=list(search.ALL_KEYS),
-        ) as env, running_worker(env.client, settings, task_queue=task_queue):
+        async with (
+            await WorkflowEnvironment.start_local(
+                dev_server_existing_path=binary("temporal"),
+                data_converter=data_converter,
+                search_attributes=list(search.ALL_KEYS),
+            ) as env,
+            running_worker(env.client, settings, task_queue=task_queue),
+        ):
             await _save(await _live_scenarios(env.client, task_queue), out)
         async with await WorkflowEnvironment.start_time_skipping(
             test_server_existing_path=binary("temporal-test-server"),

@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from config import Settings
     from starter.hris_inbox import HrisInbox, ScriptedResponse
     from tests.fixtures.database import make_event
+    from worker import SANDBOX
     from workflows.converter import data_converter
     from workflows.events import DeliveryOutcome, SessionEvent
 
@@ -73,6 +74,7 @@ async def test_unavailable_then_accepted_is_retried_to_success(
         task_queue=task_queue,
         workflows=[DeliverOnceWorkflow],
         activities=[HrisActivities(hris_settings, hris_http, store).deliver_hris_event],
+        workflow_runner=SANDBOX,
     ):
         outcome = await temporal_env.client.execute_workflow(
             DeliverOnceWorkflow.run, event, id=f"hris-{uuid.uuid4()}", task_queue=task_queue

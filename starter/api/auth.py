@@ -1,0 +1,114 @@
+"""Bearer keys with one role each, compared in constant time; roles say which routes."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+Role = Literal["platform", "hr", "ops"]
+ROLES: tuple[Role, ...] = ("platform", "hr", "ops")
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="An API key from EXITFLOW_API_KEYS; its role (platform, hr, ops) says which "
+    "routes it may call.",
+)
+
+
+class ApiError(Exception):
+    """A refusal by the API itself, answered with the contract's error body."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Keep the HTTP status, the error code, a sentence and optional details."""
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+        self.headers = headers
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """One configured key and the role it grants."""
+
+    role: Role
+    secret: bytes
+
+
+def parse_api_keys(raw: str | None) -> list[ApiKey]:
+    """Read ``role:key,role:key``; no keys means every call is refused with 401.
+
+    Raises:
+        ValueError: When an entry has no key or an unknown role.
+    """
+    keys = []
+    for entry in (raw or "").split(","):
+        if not entry.strip():
+            continue
+        role, _, secret = entry.strip().partition(":")
+        if role not in ROLES or not secret:
+            raise ValueError(f"EXITFLOW_API_KEYS entry for role {role!r} is not role:key")
+        keys.append(ApiKey(role=role, secret=secret.encode()))  # type: ignore[arg-type]
+    return keys
+
+
+def authorize(request: Request, roles: tuple[str, ...]) -> Role:
+    """The caller's role, if its key is known and the role may call this route.
+
+    Args:
+        request: The request carrying ``Authorization: Bearer <key>``.
+        roles: Roles allowed here; empty means any role.
+
+    Raises:
+        ApiError: 401 for a missing or unknown key, 403 for a role that may not.
+    """
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    presented = token.strip().encode()
+    role: Role | None = None
+    if scheme.lower() == "bearer" and presented:
+        # Compare with every key, so the time taken says nothing about which one matched.
+        for key in request.app.state.api_keys:
+            if hmac.compare_digest(key.secret, presented):
+                role = key.role
+    if role is None:
+        raise ApiError(
+            401,
+            "unauthorized",
+            "Send a valid API key as Authorization: Bearer <key>.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if roles and role not in roles:
+        raise ApiError(
+            403,
+            "forbidden",
+            f"The {role} role may not call this route.",
+            {"role": role, "allowed_roles": list(roles)},
+        )
+    return role
+
+
+def allowed(*roles: Role) -> dict[str, Any]:
+    """Route keyword arguments that admit only ``roles`` (none: any valid key).
+
+    The roles also go into the OpenAPI document as ``x-roles``.
+    """
+
+    async def check(
+        request: Request,
+        _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+    ) -> None:
+        authorize(request, roles)
+
+    return {"dependencies": [Depends(check)], "openapi_extra": {"x-roles": list(roles)}}

@@ -1,0 +1,41 @@
+"""What routes depend on: the app's shared clients, and a path's session id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from temporalio.client import Client
+
+from activities.database import Store
+from starter.api.heartbeats import HeartbeatGate
+from starter.sessions import SessionClient
+from workflows.models import SESSION_ID_PATTERN
+
+
+@dataclass
+class ApiState:
+    """Everything the routes share; the API keeps no session state beyond the gate."""
+
+    client: Client
+    task_queue: str
+    store: Store
+    sessions: SessionClient
+    heartbeats: HeartbeatGate = field(default_factory=HeartbeatGate)
+
+
+def _state(request: Request) -> ApiState:
+    state: ApiState = request.app.state.api
+    return state
+
+
+State = Annotated[ApiState, Depends(_state)]
+SessionId = Annotated[
+    str,
+    Path(
+        pattern=SESSION_ID_PATTERN,
+        description="The platform's session id (1-128 chars of A-Za-z0-9._:-).",
+        examples=["s-20240510-0042"],
+    ),
+]

@@ -1,0 +1,58 @@
+"""``GET /v1/exits``: exit records for HR and operators, filtered and paged."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from activities.database import ExitPage, InvalidCursor
+from starter.api.auth import ApiError, allowed
+from starter.api.deps import State
+from starter.api.docs import error_responses
+from workflows.codes import ErrorCode, ExitKind
+
+router = APIRouter(prefix="/v1/exits", tags=["exits"])
+
+_Id = Annotated[str | None, Query(max_length=128)]
+
+
+@router.get(
+    "",
+    response_model=ExitPage,
+    summary="Exit records, newest first",
+    responses=error_responses(401, 403, 422, 503),
+    **allowed("hr", "ops"),
+)
+async def list_exits(
+    state: State,
+    kind: Annotated[ExitKind | None, Query()] = None,
+    job_id: _Id = None,
+    reason_code: Annotated[str | None, Query(max_length=64)] = None,
+    interviewer_id: _Id = None,
+    since: Annotated[datetime | None, Query(description="Exits at or after this time.")] = None,
+    until: Annotated[datetime | None, Query(description="Exits strictly before this.")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=512, description="A next_cursor.")] = None,
+) -> ExitPage:
+    """One page of exits; pass ``next_cursor`` back as ``cursor`` for the next page."""
+    try:
+        return await state.store.list_exits(
+            kind=kind,
+            job_id=job_id,
+            reason_code=reason_code,
+            interviewer_id=interviewer_id,
+            since=since,
+            until=until,
+            limit=limit,
+            cursor=cursor,
+        )
+    except InvalidCursor as err:
+        message = "cursor is not a next_cursor this API handed out."
+        raise ApiError(
+            422,
+            ErrorCode.INVALID_FIELD,
+            message,
+            {"fields": [{"field": "cursor", "message": message}]},
+        ) from err

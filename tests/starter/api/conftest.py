@@ -1,0 +1,36 @@
+"""Fixtures: the API app over the real dev server, a worker on the test's queue, a real store."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from pydantic import SecretStr
+from temporalio.testing import WorkflowEnvironment
+
+from activities.database import Store
+from config import Settings
+from starter.api import create_app
+from tests.starter.api.helpers import KEYS
+from worker import running_worker
+
+
+@pytest.fixture
+def api_settings(pipeline_settings: Settings) -> Settings:
+    """The pipeline settings with one API key per role."""
+    keys = ",".join(f"{role}:{key}" for role, key in KEYS.items())
+    return pipeline_settings.model_copy(update={"api_keys": SecretStr(keys)})
+
+
+@pytest.fixture
+async def api(
+    dev_env: WorkflowEnvironment, api_settings: Settings, task_queue: str, store: Store
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the API app, with a worker serving this test's task queue."""
+    app = create_app(api_settings, client=dev_env.client, store=store, task_queue=task_queue)
+    async with (
+        running_worker(dev_env.client, api_settings, task_queue=task_queue),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http,
+    ):
+        yield http
