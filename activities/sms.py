@@ -10,8 +10,8 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.database.store import Store
+from activities.deliveries import DeliveryLog, is_retryable_status, parse_retry_after, snippet
 from activities.email.templates import render_candidate_sms
-from activities.hris.activities import is_retryable_status, parse_retry_after
 from config import Settings
 from workflows.events import DeliveryOutcome, SessionEvent
 
@@ -19,7 +19,6 @@ CHANNEL = "sms"
 UNAVAILABLE = "sms_unavailable"
 """``type`` of the retryable error raised while the SMS gateway cannot take a message."""
 
-_SNIPPET_CHARS = 200
 _WORTH_RECORDING = frozenset({"sms webhook not set", "no phone number"})
 """Skips an operator may want to see: SMS was asked for but could not be sent."""
 
@@ -57,7 +56,7 @@ class SmsActivities:
         """
         self._settings = settings
         self._http = http
-        self._store = store
+        self._log = DeliveryLog(store, CHANNEL)
 
     @activity.defn
     async def send_candidate_sms(self, event: SessionEvent) -> DeliveryOutcome:
@@ -85,9 +84,9 @@ class SmsActivities:
                 channel=CHANNEL, outcome="skipped", attempts=attempt, detail=reason
             )
             if reason in _WORTH_RECORDING:
-                await self._note(event, skipped, logger)
+                await self._log.note(event.event_id, skipped, logger)
             return skipped
-        if await self._store.delivery_outcome(event.event_id, CHANNEL) == "sent":
+        if await self._log.already_sent(event.event_id):
             logger.info("sms.already_sent")
             return DeliveryOutcome(channel=CHANNEL, outcome="sent", attempts=attempt)
 
@@ -108,13 +107,13 @@ class SmsActivities:
                 channel=CHANNEL, outcome="sent", attempts=attempt, status_code=status
             )
             logger.info("sms.sent", status_code=status)
-            await self._note(event, sent, logger)
+            await self._log.note(event.event_id, sent, logger)
             return sent
         if is_retryable_status(status):
             retry_after = response.headers.get("retry-after")
             self._unavailable(f"HTTP {status}", attempt, status, retry_after, logger)
 
-        flat = " ".join(response.text.split())[:_SNIPPET_CHARS]
+        flat = snippet(response.text)
         failed = DeliveryOutcome(
             channel=CHANNEL,
             outcome="failed",
@@ -123,7 +122,7 @@ class SmsActivities:
             detail=f"HTTP {status}: {flat}",
         )
         logger.warning("sms.refused", status_code=status, detail=failed.detail)
-        await self._note(event, failed, logger)
+        await self._log.note(event.event_id, failed, logger)
         return failed
 
     def _unavailable(
@@ -144,15 +143,3 @@ class SmsActivities:
             non_retryable=False,
             next_retry_delay=delay,
         )
-
-    async def _note(
-        self,
-        event: SessionEvent,
-        outcome: DeliveryOutcome,
-        logger: structlog.typing.FilteringBoundLogger,
-    ) -> None:
-        # Best-effort: raising here would make Temporal text the candidate again.
-        try:
-            await self._store.note_delivery(event.event_id, outcome)
-        except Exception:
-            logger.exception("sms.note_failed", outcome=outcome.outcome)

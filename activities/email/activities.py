@@ -11,6 +11,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.database.store import Store
+from activities.deliveries import DeliveryLog
 from activities.email.message import build_candidate_message, sender_address
 from activities.email.templates import render_candidate_email
 from config import Settings
@@ -62,7 +63,7 @@ class EmailActivities:
             store: Remembers which events were emailed, so that none is emailed twice.
         """
         self._settings = settings
-        self._store = store
+        self._log = DeliveryLog(store, CHANNEL)
 
     @activity.defn
     async def send_candidate_email(self, event: SessionEvent) -> DeliveryOutcome:
@@ -92,10 +93,9 @@ class EmailActivities:
             skipped = DeliveryOutcome(
                 channel=CHANNEL, outcome="skipped", attempts=attempt, detail="email not a channel"
             )
-            await self._note(event, skipped, logger)
+            await self._log.note(event.event_id, skipped, logger)
             return skipped
-        # A store that cannot be read raises on purpose: a retry later beats a second email.
-        if await self._store.delivery_outcome(event.event_id, CHANNEL) == "sent":
+        if await self._log.already_sent(event.event_id):
             logger.info("email.already_sent")
             return DeliveryOutcome(channel=CHANNEL, outcome="sent", attempts=attempt)
 
@@ -112,14 +112,14 @@ class EmailActivities:
                 channel=CHANNEL, outcome="failed", attempts=attempt, status_code=code, detail=detail
             )
             logger.warning("email.refused", status_code=code, detail=detail)
-            await self._note(event, failed, logger)
+            await self._log.note(event.event_id, failed, logger)
             return failed
         except OSError as err:
             self._unavailable(err, attempt, logger)
 
         sent = DeliveryOutcome(channel=CHANNEL, outcome="sent", attempts=attempt)
         logger.info("email.sent", message_id=message["Message-ID"])
-        await self._note(event, sent, logger)
+        await self._log.note(event.event_id, sent, logger)
         return sent
 
     async def _send(self, message: EmailMessage, recipient: str) -> None:
@@ -149,15 +149,3 @@ class EmailActivities:
             type=UNAVAILABLE,
             non_retryable=False,
         ) from err
-
-    async def _note(
-        self,
-        event: SessionEvent,
-        outcome: DeliveryOutcome,
-        logger: structlog.typing.FilteringBoundLogger,
-    ) -> None:
-        # Best-effort: raising here would make Temporal resend an email that was sent.
-        try:
-            await self._store.note_delivery(event.event_id, outcome)
-        except Exception:
-            logger.exception("email.note_failed", outcome=outcome.outcome)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import timedelta
 
 import httpx
 import structlog
@@ -12,6 +11,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.database.store import Store
+from activities.deliveries import DeliveryLog, is_retryable_status, parse_retry_after, snippet
 from activities.hris.payload import hris_body, webhook_id
 from activities.hris.signing import sign
 from config import Settings
@@ -21,49 +21,7 @@ CHANNEL = "hris"
 UNAVAILABLE = "hris_unavailable"
 """``type`` of the retryable error raised while the HR system cannot take a delivery."""
 
-MAX_RETRY_AFTER = timedelta(hours=1)
-_RETRYABLE_STATUSES = frozenset({408, 429})
-_SNIPPET_CHARS = 200
-
 log = structlog.get_logger(__name__)
-
-
-def is_retryable_status(status_code: int) -> bool:
-    """Whether an answer means "try again later": 5xx, 408 and 429."""
-    return status_code >= 500 or status_code in _RETRYABLE_STATUSES
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> timedelta | None:
-    """Read a ``Retry-After`` header in either of its forms, capped at one hour.
-
-    Args:
-        value: The header value: delta-seconds (``"120"``) or an HTTP-date.
-        now: The current time, for the HTTP-date form; defaults to the clock.
-
-    Returns:
-        How long to wait, or None when the header is absent, unreadable or already past.
-    """
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    if value.isdigit():
-        delay = timedelta(seconds=int(value))
-    else:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        delay = when - (now or datetime.now(UTC))
-    if delay <= timedelta(0):
-        return None
-    return min(delay, MAX_RETRY_AFTER)
-
-
-def _snippet(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= _SNIPPET_CHARS else flat[: _SNIPPET_CHARS - 1] + "…"
 
 
 class HrisActivities:
@@ -88,7 +46,7 @@ class HrisActivities:
         """
         self._settings = settings
         self._http = http
-        self._store = store
+        self._log = DeliveryLog(store, CHANNEL)
 
     @activity.defn
     async def deliver_hris_event(self, event: SessionEvent) -> DeliveryOutcome:
@@ -122,9 +80,9 @@ class HrisActivities:
             skipped = DeliveryOutcome(
                 channel=CHANNEL, outcome="skipped", attempts=attempt, detail="webhook not set"
             )
-            await self._note(event, skipped, logger)
+            await self._log.note(event.event_id, skipped, logger)
             return skipped
-        if await self._already_sent(event, logger):
+        if await self._log.already_sent(event.event_id):
             logger.info("hris.already_sent")
             return DeliveryOutcome(channel=CHANNEL, outcome="sent", attempts=attempt)
 
@@ -151,7 +109,7 @@ class HrisActivities:
                 channel=CHANNEL, outcome="sent", attempts=attempt, status_code=status
             )
             logger.info("hris.sent", status_code=status)
-            await self._note(event, sent, logger)
+            await self._log.note(event.event_id, sent, logger)
             return sent
         if is_retryable_status(status):
             delay = parse_retry_after(response.headers.get("retry-after"))
@@ -162,10 +120,10 @@ class HrisActivities:
             outcome="failed",
             attempts=attempt,
             status_code=status,
-            detail=_snippet(f"HTTP {status}: {response.text}"),
+            detail=snippet(f"HTTP {status}: {response.text}"),
         )
         logger.warning("hris.refused", status_code=status, detail=failed.detail)
-        await self._note(event, failed, logger)
+        await self._log.note(event.event_id, failed, logger)
         return failed
 
     async def _retry_later(
@@ -190,7 +148,7 @@ class HrisActivities:
             status_code=status_code,
             detail=detail,
         )
-        await self._note(event, pending, logger)
+        await self._log.note(event.event_id, pending, logger)
         return ApplicationError(
             f"HR system unavailable ({detail}); attempt {attempt} will be retried",
             {"status_code": status_code, "detail": detail},
@@ -198,26 +156,3 @@ class HrisActivities:
             non_retryable=False,
             next_retry_delay=delay,
         )
-
-    async def _already_sent(
-        self, event: SessionEvent, logger: structlog.typing.FilteringBoundLogger
-    ) -> bool:
-        # An attempt whose completion was lost (worker crash after a 2xx) comes back as a
-        # retry; the store tells us, so the HR system is not asked to deduplicate.
-        try:
-            return await self._store.delivery_outcome(event.event_id, CHANNEL) == "sent"
-        except Exception:
-            logger.warning("hris.store_unreadable", exc_info=True)
-            return False
-
-    async def _note(
-        self,
-        event: SessionEvent,
-        outcome: DeliveryOutcome,
-        logger: structlog.typing.FilteringBoundLogger,
-    ) -> None:
-        # Best-effort: raising here would make Temporal resend a delivery that was made.
-        try:
-            await self._store.note_delivery(event.event_id, outcome)
-        except Exception:
-            logger.exception("hris.note_failed", outcome=outcome.outcome)

@@ -16,6 +16,7 @@ import tempfile
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
@@ -28,6 +29,7 @@ from workflows import search
 from workflows.converter import data_converter
 from workflows.downstream import downstream_workflow_id
 from workflows.models import (
+    CompleteInput,
     FaultInput,
     HeartbeatInput,
     ResumeInput,
@@ -38,7 +40,7 @@ from workflows.models import (
 from workflows.session import InterviewSessionWorkflow, session_workflow_id
 
 
-async def _start(client: Client, task_queue: str, name: str, **policy: object) -> WorkflowHandle:
+async def _start(client: Client, task_queue: str, name: str, **policy: Any) -> WorkflowHandle:
     body = session_body(f"replay-{name}", **policy)
     return await client.start_workflow(
         InterviewSessionWorkflow.run,
@@ -83,7 +85,7 @@ async def _live_scenarios(client: Client, task_queue: str) -> list[WorkflowHandl
 
     complete = await _start(client, task_queue, "complete")
     await _segments(complete)
-    await complete.execute_update(InterviewSessionWorkflow.complete, {})
+    await complete.execute_update(InterviewSessionWorkflow.complete, CompleteInput())
     handles = [withdraw, fault, complete]
     for handle in handles:
         await handle.result()

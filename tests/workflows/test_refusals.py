@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -12,23 +11,12 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.database import Store
-from config import Settings
 from starter.hris_inbox import HrisInbox
 from starter.sessions import SessionClient, SessionRefused
 from tests.fixtures.temporal import session_body
-from worker import running_worker
 from workflows.codes import ErrorCode
 from workflows.models import StartSession, WithdrawInput
 from workflows.session import session_workflow_id
-
-
-@pytest.fixture
-async def sessions(
-    dev_env: WorkflowEnvironment, pipeline_settings: Settings, task_queue: str
-) -> AsyncIterator[SessionClient]:
-    """A session client with a worker on this test's own task queue."""
-    async with running_worker(dev_env.client, pipeline_settings, task_queue=task_queue):
-        yield SessionClient(dev_env.client, task_queue)
 
 
 @pytest.fixture

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
 from activities.database import Store
-from config import Settings
 from starter.hris_inbox import HrisInbox
 from starter.mailbox import Mailbox
 from starter.sessions import SessionClient
 from tests.fixtures.mail import plain_text
 from tests.fixtures.temporal import RESUME_URL_BASE, session_body
-from worker import running_worker
 from workflows import search
 from workflows.codes import DownstreamStatus, SessionStatus
 from workflows.downstream import downstream_workflow_id
@@ -30,15 +26,6 @@ from workflows.models import (
     WithdrawInput,
 )
 from workflows.session import InterviewSessionWorkflow, session_workflow_id
-
-
-@pytest.fixture
-async def sessions(
-    dev_env: WorkflowEnvironment, pipeline_settings: Settings, task_queue: str
-) -> AsyncIterator[SessionClient]:
-    """A session client with a worker on this test's own task queue."""
-    async with running_worker(dev_env.client, pipeline_settings, task_queue=task_queue):
-        yield SessionClient(dev_env.client, task_queue)
 
 
 async def _save_two_segments(sessions: SessionClient, session_id: str) -> None:

@@ -205,11 +205,28 @@ async def test_resume_reminder_is_not_for_the_hr_system(
 async def test_a_store_that_cannot_write_does_not_fail_a_sent_delivery(
     hris_settings: Settings, hris_http: httpx.AsyncClient, hris_inbox: HrisInbox, tmp_path: Path
 ) -> None:
-    """Noting the outcome is best-effort: a broken store still yields ``sent``, once."""
-    broken = Store.from_url(f"sqlite+aiosqlite:///{tmp_path}/missing-dir/exitflow.db")
+    """Noting the outcome is best-effort: a read-only store still yields ``sent``, once."""
+    path = tmp_path / "exitflow.db"
+    writable = Store.from_url(f"sqlite+aiosqlite:///{path}")
+    await writable.create_schema()
+    await writable.dispose()
+    read_only = Store.from_url(f"sqlite+aiosqlite:///file:{path}?mode=ro&uri=true")
     try:
-        outcome = await _deliver(HrisActivities(hris_settings, hris_http, broken), make_event())
+        outcome = await _deliver(HrisActivities(hris_settings, hris_http, read_only), make_event())
     finally:
-        await broken.dispose()
+        await read_only.dispose()
     assert outcome.outcome == "sent"
     assert len(hris_inbox.accepted) == 1
+
+
+async def test_a_store_that_cannot_be_read_sends_nothing_and_retries(
+    hris_settings: Settings, hris_http: httpx.AsyncClient, hris_inbox: HrisInbox, tmp_path: Path
+) -> None:
+    """Whether the event was already delivered must be known: no answer, no send (retry later)."""
+    broken = Store.from_url(f"sqlite+aiosqlite:///{tmp_path}/missing-dir/exitflow.db")
+    try:
+        with pytest.raises(Exception, match="no such table"):
+            await _deliver(HrisActivities(hris_settings, hris_http, broken), make_event())
+    finally:
+        await broken.dispose()
+    assert hris_inbox.deliveries == []
