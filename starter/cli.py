@@ -9,7 +9,7 @@ import sys
 from pydantic import ValidationError
 
 from config import get_settings
-from starter import session_commands
+from starter import api_command, session_commands
 from starter.logs import configure_logging
 from starter.output import print_json
 from starter.sessions import SessionRefused
@@ -59,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     verify.set_defaults(run=_audit_verify)
 
     session_commands.add_to(commands)
+    api_command.add_to(commands)
     return parser
 
 

@@ -5,12 +5,13 @@ Shared by the CLI and the HTTP API so that both speak to sessions exactly alike.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from workflows.codes import ErrorCode, SessionStatus
@@ -53,15 +54,18 @@ class SessionClient:
         self._task_queue = task_queue
 
     async def start(self, body: StartSession) -> SessionView:
-        """Start a session, or find the one already running under this ``session_id``."""
-        handle = await self._client.start_workflow(
-            InterviewSessionWorkflow.run,
-            body,
-            id=session_workflow_id(body.session_id),
-            task_queue=self._task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        )
-        return await handle.query(InterviewSessionWorkflow.get_status)
+        """Start a session, or find the one already started under this ``session_id``."""
+        # A session id is used once: an ended session is returned as it ended.
+        with contextlib.suppress(WorkflowAlreadyStartedError):
+            await self._client.start_workflow(
+                InterviewSessionWorkflow.run,
+                body,
+                id=session_workflow_id(body.session_id),
+                task_queue=self._task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            )
+        return await self.status(body.session_id)
 
     async def progress(self, session_id: str, segment: SegmentInput) -> SessionView:
         """Save a segment."""

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ChildWorkflowError
+from temporalio.exceptions import ChildWorkflowError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from workflows import messages, pipeline, search
@@ -261,12 +261,18 @@ class InterviewSessionWorkflow:
     async def _start_downstream(self) -> None:
         start = self._state.start
         for step in start.downstream:
-            handle = await workflow.start_child_workflow(
-                DownstreamStepWorkflow.run,
-                DownstreamStepInput(session_id=start.session_id, step=step),
-                id=downstream_workflow_id(start.session_id, step.step_id),
-                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
-            )
+            try:
+                handle = await workflow.start_child_workflow(
+                    DownstreamStepWorkflow.run,
+                    DownstreamStepInput(session_id=start.session_id, step=step),
+                    id=downstream_workflow_id(start.session_id, step.step_id),
+                    parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+                )
+            except WorkflowAlreadyStartedError:
+                # Only possible if a session id was reused while an earlier run's step still
+                # waits: that step belongs to the earlier run, so this run leaves it alone.
+                workflow.logger.warning("downstream step already exists", extra={"step": step})
+                continue
             self._child_handles[step.step_id] = handle
             self._children[step.step_id] = asyncio.create_task(
                 self._follow_child(step.step_id, handle)
@@ -288,7 +294,7 @@ class InterviewSessionWorkflow:
         pending = [
             step_id
             for step_id, step in self._state.downstream.items()
-            if step.status is DownstreamStatus.SCHEDULED
+            if step.status is DownstreamStatus.SCHEDULED and step_id in self._child_handles
         ]
         if not pending:
             return

@@ -46,6 +46,7 @@ class AccessLog:
             finally:
                 log.info(
                     "request",
+                    request_id=request_id,
                     method=scope["method"],
                     path=scope["path"],
                     status=status,
