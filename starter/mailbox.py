@@ -122,8 +122,15 @@ class Mailbox:
         self.deferred_recipients = {address.lower() for address in deferred_recipients}
         self._lock = threading.Lock()
         self._count = 0
-        self._controller = _Controller(
-            _Handler(self), hostname=hostname, port=port, enable_SMTPUTF8=True, decode_data=False
+        self._controller = self._new_controller(port)
+
+    def _new_controller(self, port: int) -> _Controller:
+        return _Controller(
+            _Handler(self),
+            hostname=self.hostname,
+            port=port,
+            enable_SMTPUTF8=True,
+            decode_data=False,
         )
 
     @property
@@ -137,8 +144,11 @@ class Mailbox:
         return self._controller.server is not None
 
     def start(self) -> None:
-        """Listen for mail, in a background thread."""
+        """Listen for mail, in a background thread; after a ``stop()``, on the same port."""
         self.directory.mkdir(parents=True, exist_ok=True)
+        if self._controller.loop.is_closed():
+            # A stopped controller's loop is gone; an outage ends with a fresh one.
+            self._controller = self._new_controller(self._controller.port)
         self._controller.start()
 
     def stop(self) -> None:
