@@ -14,6 +14,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from workflows.codec import parse_payload_keys
+
 VAR_DIR = Path("var")
 
 _PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "password", "test", "dev", "xxx"}
@@ -32,7 +34,9 @@ class Settings(BaseSettings):
     and passes them in explicitly.
     """
 
-    model_config = SettingsConfigDict(env_prefix="EXITFLOW_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="EXITFLOW_", extra="ignore", hide_input_in_errors=True
+    )
 
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
@@ -60,6 +64,13 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
+    payload_keys: SecretStr | None = None
+    """``kid:base64key,...`` (AES-256, first is active); unset means payloads in clear."""
+    web_ui_origin: str | None = None
+    """Origins (comma-separated) of the Temporal Web UI the codec server answers."""
+    metrics_bind: str | None = None
+    """``host:port`` of the worker's Prometheus endpoint; unset means no endpoint."""
+
     @field_validator("hris_webhook_secret")
     @classmethod
     def _webhook_secret_is_standard(cls, value: SecretStr | None) -> SecretStr | None:
@@ -83,6 +94,13 @@ class Settings(BaseSettings):
     @classmethod
     def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
         return _refuse_placeholder(value, "secret")
+
+    @field_validator("payload_keys")
+    @classmethod
+    def _payload_keys_are_real(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_payload_keys(value.get_secret_value())
+        return value
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:

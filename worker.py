@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import structlog
 from temporalio.client import Client
+from temporalio.runtime import Runtime
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
@@ -21,7 +22,9 @@ from activities.hris.activities import HrisActivities
 from activities.sms import SmsActivities
 from config import Settings, get_settings
 from starter.logs import configure_logging
-from workflows.converter import data_converter
+from starter.metrics import prometheus_runtime
+from starter.request_ids import RequestIdWorkerInterceptor
+from workflows.codec import data_converter_for
 from workflows.downstream import DownstreamStepWorkflow
 from workflows.session import InterviewSessionWorkflow
 
@@ -36,12 +39,18 @@ SANDBOX = SandboxedWorkflowRunner(
 )
 
 
-async def connect(settings: Settings) -> Client:
-    """A Temporal client with exitflow's data converter."""
+async def connect(settings: Settings, *, runtime: Runtime | None = None) -> Client:
+    """A Temporal client with exitflow's data converter (encrypting when keys are set).
+
+    Args:
+        settings: Where Temporal is, and the payload keys.
+        runtime: The SDK runtime, e.g. one exporting metrics; the default runtime if None.
+    """
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=data_converter,
+        data_converter=data_converter_for(settings),
+        runtime=runtime,
     )
 
 
@@ -66,6 +75,7 @@ async def running_worker(
             workflow_runner=SANDBOX,
             activities=activities_for(settings, store, http),
             graceful_shutdown_timeout=timedelta(seconds=10),
+            interceptors=[RequestIdWorkerInterceptor()],
         )
         try:
             async with worker:
@@ -95,7 +105,7 @@ def activities_for(
 async def run_worker(settings: Settings | None = None) -> None:
     """Run one worker process until SIGINT or SIGTERM, then shut down gracefully."""
     settings = settings or get_settings()
-    client = await connect(settings)
+    client = await connect(settings, runtime=prometheus_runtime(settings.metrics_bind))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

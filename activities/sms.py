@@ -12,6 +12,7 @@ from temporalio.exceptions import ApplicationError
 from activities.database.store import Store
 from activities.deliveries import DeliveryLog, is_retryable_status, parse_retry_after, snippet
 from activities.email.templates import render_candidate_sms
+from activities.resume_tokens import resume_token_key
 from config import Settings
 from workflows.events import DeliveryOutcome, SessionEvent
 
@@ -92,7 +93,11 @@ class SmsActivities:
 
         body = {
             "to": event.session.candidate.phone,
-            "text": render_candidate_sms(event, resume_url_base=self._settings.resume_url_base),
+            "text": render_candidate_sms(
+                event,
+                resume_url_base=self._settings.resume_url_base,
+                resume_token_secret=resume_token_key(self._settings.resume_token_secret),
+            ),
         }
         try:
             response = await self._http.post(

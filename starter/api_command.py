@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Generator
+
+import uvicorn
+from fastapi import FastAPI
+from temporalio.client import Client
 
 from config import Settings, get_settings
 
@@ -23,11 +30,8 @@ async def _api(args: argparse.Namespace) -> int:
 async def serve_api(settings: Settings, *, host: str, port: int) -> None:
     """Connect to Temporal and the database, then serve until SIGINT or SIGTERM.
 
-    uvicorn runs in the current event loop, so the embedded stack can serve it beside the
-    worker.
+    uvicorn runs in the current event loop and handles the signals itself.
     """
-    import uvicorn
-
     from activities.database import Store
     from starter.api import create_app
     from worker import connect
@@ -37,8 +41,55 @@ async def serve_api(settings: Settings, *, host: str, port: int) -> None:
     await store.create_schema()
     try:
         app = create_app(settings, client=client, store=store)
-        # log_config=None keeps exitflow's structlog setup; the app logs its own access lines.
-        config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
-        await uvicorn.Server(config).serve()
+        await uvicorn.Server(_uvicorn_config(app, host, port)).serve()
     finally:
         await store.dispose()
+
+
+@contextlib.asynccontextmanager
+async def running_api(
+    settings: Settings, *, host: str, port: int, client: Client
+) -> AsyncIterator[str]:
+    """Serve the API in this event loop while the block runs; yields its base URL.
+
+    The caller owns the signals (``exitflow up``, benchmarks); leaving the block stops the
+    server gracefully. ``port=0`` picks a free port, which the URL names.
+
+    Raises:
+        SystemExit: The server could not start (e.g. the port is taken).
+    """
+    from activities.database import Store
+    from starter.api import create_app
+
+    store = Store.from_url(settings.database_url)
+    await store.create_schema()
+    server = _OwnedServer(
+        _uvicorn_config(create_app(settings, client=client, store=store), host, port)
+    )
+    serving = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if serving.done():
+                await serving
+                raise SystemExit(f"the API did not start on {host}:{port}")
+            await asyncio.sleep(0.02)
+        bound = server.servers[0].sockets[0].getsockname()[1]
+        yield f"http://{host}:{bound}"
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(SystemExit):
+            await serving
+        await store.dispose()
+
+
+def _uvicorn_config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
+    # log_config=None keeps exitflow's structlog setup; the app logs its own access lines.
+    return uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
+
+
+class _OwnedServer(uvicorn.Server):
+    """A uvicorn server that leaves SIGINT and SIGTERM to the process that runs it."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield

@@ -9,7 +9,7 @@ import sys
 from pydantic import ValidationError
 
 from config import get_settings
-from starter import api_command, session_commands
+from starter import api_command, codec_command, report_commands, session_commands
 from starter.logs import configure_logging
 from starter.output import print_json
 from starter.sessions import SessionRefused
@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--ui-port", type=int, default=8233)
     up.add_argument("--smtp-port", type=int, default=8025)
     up.add_argument("--inbox-port", type=int, default=8026)
+    up.add_argument("--api-port", type=int, default=8000)
     up.set_defaults(run=_up)
 
     worker = commands.add_parser("worker", help="run one worker, configured from the environment")
@@ -60,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
 
     session_commands.add_to(commands)
     api_command.add_to(commands)
+    report_commands.add_to(commands)
+    codec_command.add_to(commands)
     return parser
 
 
@@ -67,7 +70,11 @@ async def _up(args: argparse.Namespace) -> int:
     from starter.embedded import EmbeddedPorts, run_embedded_stack
 
     ports = EmbeddedPorts(
-        temporal=args.temporal_port, ui=args.ui_port, smtp=args.smtp_port, inbox=args.inbox_port
+        temporal=args.temporal_port,
+        ui=args.ui_port,
+        smtp=args.smtp_port,
+        inbox=args.inbox_port,
+        api=args.api_port,
     )
     await run_embedded_stack(ports)
     return 0

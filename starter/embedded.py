@@ -1,8 +1,9 @@
 """``exitflow up``: the whole stack on one machine, with nothing configured.
 
 A Temporal dev server (SQLite under ``var/``, Web UI, the contract's search attributes),
-a local SMTP server and HR-webhook inbox that keep what they receive under ``var/``, and a
-worker wired to them. Ctrl-C stops everything, worker first so no activity is cut short.
+a local SMTP server and HR-webhook inbox that keep what they receive under ``var/``, a
+worker wired to them, and the HTTP API with one development key per role. Ctrl-C stops
+everything, the API and the worker first so that no request or activity is cut short.
 """
 
 from __future__ import annotations
@@ -19,14 +20,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
+from pydantic import SecretStr
 from temporalio.client import Client
 
 from activities.hris.signing import key_from_secret, new_secret
 from config import VAR_DIR, Settings
+from starter.api.auth import ROLES
+from starter.api_command import running_api
 from starter.hris_inbox import HrisInbox, InboxServer
 from starter.mailbox import Mailbox
 from worker import connect, running_worker
 from workflows import search
+from workflows.codec import new_payload_key
 
 log = structlog.get_logger()
 
@@ -39,6 +44,7 @@ class EmbeddedPorts:
     ui: int = 8233
     smtp: int = 8025
     inbox: int = 8026
+    api: int = 8000
 
 
 def temporal_binary() -> str:
@@ -51,23 +57,44 @@ def temporal_binary() -> str:
 
 
 def dev_secrets(var_dir: Path = VAR_DIR) -> dict[str, str]:
-    """This machine's development secrets, made once and kept under ``var/``."""
+    """This machine's development secrets, made once and kept under ``var/``.
+
+    A file from before payload encryption (or the API) gains a payload key (the API keys);
+    the others stay as they were.
+    """
     path = var_dir / "dev-secrets.json"
     var_dir.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        return json.loads(path.read_text())
-    kept = {
-        "hris_webhook_secret": new_secret(),
-        "resume_token_secret": secrets.token_urlsafe(32),
-    }
+    kept: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    api_keys = {_api_key_name(role) for role in ROLES}
+    if {"hris_webhook_secret", "resume_token_secret", "payload_keys", *api_keys} <= kept.keys():
+        return kept
+    kept.setdefault("hris_webhook_secret", new_secret())
+    kept.setdefault("resume_token_secret", secrets.token_urlsafe(32))
+    kept.setdefault("payload_keys", new_payload_key("dev-1"))
+    for name in sorted(api_keys):
+        kept.setdefault(name, secrets.token_urlsafe(24))
     path.write_text(json.dumps(kept, indent=2))
     path.chmod(0o600)
     return kept
 
 
+def dev_api_keys(kept: dict[str, str]) -> dict[str, str]:
+    """Each role's development API key, from :func:`dev_secrets`."""
+    return {role: kept[_api_key_name(role)] for role in ROLES}
+
+
+def _api_key_name(role: str) -> str:
+    return f"api_key_{role}"
+
+
 @contextlib.asynccontextmanager
-async def temporal_dev_server(ports: EmbeddedPorts, var_dir: Path) -> AsyncIterator[Client]:
-    """Run ``temporal server start-dev`` on SQLite under ``var_dir``; yield a client to it."""
+async def temporal_dev_server(
+    ports: EmbeddedPorts, var_dir: Path, *, payload_keys: str | None = None
+) -> AsyncIterator[Client]:
+    """Run ``temporal server start-dev`` on SQLite under ``var_dir``; yield a client to it.
+
+    The client encrypts payloads with ``payload_keys`` when given.
+    """
     flags = [f"--search-attribute={key.name}=Keyword" for key in search.ALL_KEYS]
     log_path = var_dir / "temporal.log"
     with log_path.open("ab") as log_file:
@@ -86,7 +113,10 @@ async def temporal_dev_server(ports: EmbeddedPorts, var_dir: Path) -> AsyncItera
             start_new_session=True,
         )
         try:
-            client = await _wait_for_temporal(f"127.0.0.1:{ports.temporal}", process, log_path)
+            settings = Settings(
+                temporal_address=f"127.0.0.1:{ports.temporal}", payload_keys=payload_keys
+            )
+            client = await _wait_for_temporal(settings, process, log_path)
             yield client
         finally:
             if process.returncode is None:
@@ -99,13 +129,14 @@ async def temporal_dev_server(ports: EmbeddedPorts, var_dir: Path) -> AsyncItera
 
 
 async def _wait_for_temporal(
-    address: str, process: asyncio.subprocess.Process, log_path: Path
+    settings: Settings, process: asyncio.subprocess.Process, log_path: Path
 ) -> Client:
+    address = settings.temporal_address
     for _ in range(120):
         if process.returncode is not None:
             raise SystemExit(f"the Temporal dev server stopped at start; see {log_path}")
         with contextlib.suppress(Exception):
-            return await connect(Settings(temporal_address=address))
+            return await connect(settings)
         await asyncio.sleep(0.5)
     raise SystemExit(f"the Temporal dev server did not come up on {address}; see {log_path}")
 
@@ -119,6 +150,8 @@ def embedded_settings(ports: EmbeddedPorts, inbox_url: str, kept: dict[str, str]
         hris_webhook_url=inbox_url,
         hris_webhook_secret=kept["hris_webhook_secret"],
         resume_token_secret=kept["resume_token_secret"],
+        api_keys=SecretStr(",".join(f"{role}:{key}" for role, key in dev_api_keys(kept).items())),
+        payload_keys=kept["payload_keys"],
     )
 
 
@@ -134,27 +167,43 @@ async def run_embedded_stack(ports: EmbeddedPorts, var_dir: Path = VAR_DIR) -> N
     async with (
         Mailbox(hostname="127.0.0.1", port=ports.smtp, directory=var_dir / "mail") as mailbox,
         InboxServer(inbox, host="127.0.0.1", port=ports.inbox) as inbox_server,
-        temporal_dev_server(ports, var_dir) as client,
+        temporal_dev_server(ports, var_dir, payload_keys=kept["payload_keys"]) as client,
     ):
         settings = embedded_settings(ports, f"{inbox_server.url}/webhooks", kept)
-        async with running_worker(client, settings):
-            _print_banner(ports, settings, var_dir, mailbox.port)
+        async with (
+            running_worker(client, settings),
+            running_api(settings, host="127.0.0.1", port=ports.api, client=client) as api_url,
+        ):
+            _print_banner(ports, settings, var_dir, mailbox.port, api_url, dev_api_keys(kept))
             await stop.wait()
-            print("\nstopping: worker, Temporal, SMTP, HR inbox ...", flush=True)
+            print("\nstopping: API, worker, Temporal, SMTP, HR inbox ...", flush=True)
 
 
-def _print_banner(ports: EmbeddedPorts, settings: Settings, var_dir: Path, smtp_port: int) -> None:
+def _print_banner(
+    ports: EmbeddedPorts,
+    settings: Settings,
+    var_dir: Path,
+    smtp_port: int,
+    api_url: str,
+    api_keys: dict[str, str],
+) -> None:
+    keys = "\n".join(f"    {role:<12}Authorization: Bearer {key}" for role, key in api_keys.items())
     print(
         f"""
 exitflow is up.
+  HTTP API        {api_url}   (interactive docs: {api_url}/docs)
+  API keys        development only, kept in {var_dir / "dev-secrets.json"}
+{keys}
   Temporal        127.0.0.1:{ports.temporal}   (task queue {settings.task_queue})
   Web UI          http://127.0.0.1:{ports.ui}/namespaces/default/workflows
   database        {settings.database_url}
   emails          {var_dir / "mail"}/*.eml   (SMTP 127.0.0.1:{smtp_port})
   HR webhooks     {var_dir / "hris"}/*.json  (signed, verified on arrival)
   logs            {var_dir / "temporal.log"}
+  payloads        AES-GCM encrypted; other exitflow commands need the dev key:
+                  EXITFLOW_PAYLOAD_KEYS = "payload_keys" of {var_dir / "dev-secrets.json"}
 
-Try:  exitflow session start --session-id demo-1
+Try:  curl -H "Authorization: Bearer {api_keys["ops"]}" {api_url}/v1/exits
 Stop: Ctrl-C
 """,
         flush=True,

@@ -1,15 +1,68 @@
 """structlog for exitflow's own logs: JSON lines when not on a terminal, readable when on one.
 
 The standard library's records (Temporal's workflow and activity loggers, uvicorn) go
-through the same processors, so one process writes one format.
+through the same processors, so one process writes one format, and every line passes
+:func:`mask_personal_data` last: no log line carries a candidate's email, phone or name.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
+from collections.abc import Mapping
+from typing import Any
 
 import structlog
+from pydantic import BaseModel
+
+MASK = "***"
+_PERSONAL_KEYS = frozenset(
+    {"name", "candidate_name", "full_name", "first_name", "last_name", "to", "recipient"}
+)
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+# International numbers (+86 138 0000 0000), and national 10-11 digit runs (13800000000,
+# 555-123-4567); not dates, times, uuids or ids glued to letters.
+_PHONE = re.compile(
+    r"(?<![\w.:/-])(?:\+\d[\d ().-]{6,18}\d|\d{3}[ -]?\d{3,4}[ -]?\d{4})(?![\w:/-])"
+)
+_UNMASKED_KEYS = frozenset({"timestamp", "level", "logger", "request_id"})
+
+
+def mask_text(text: str) -> str:
+    """``text`` with every email reduced to its domain and every phone number masked."""
+    text = _EMAIL.sub(lambda match: f"{MASK}@{match.group(1)}", text)
+    return _PHONE.sub(MASK, text)
+
+
+def _mask(key: str, value: Any) -> Any:
+    lowered = key.lower()
+    if value is None or lowered in _UNMASKED_KEYS:
+        return value
+    if lowered in _PERSONAL_KEYS or lowered.endswith(("email", "phone", "mobile")):
+        return MASK
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json")
+    if isinstance(value, Mapping):
+        return {k: _mask(str(k), v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_mask(key, item) for item in value]
+    return value
+
+
+def mask_personal_data(
+    _logger: Any, _method: str, event_dict: structlog.typing.EventDict
+) -> structlog.typing.EventDict:
+    """structlog processor: mask candidates' emails, phones and names in every field.
+
+    Fields named like personal data (``email``, ``phone``, ``name``, ``candidate_name``,
+    ``*_email``, ...) are replaced outright, at any depth; emails and phone numbers inside
+    any other string (the message, an error text, a rendered exception) are masked.
+    """
+    return {key: _mask(str(key), value) for key, value in event_dict.items()}
+
 
 _SHARED_PROCESSORS: list[structlog.typing.Processor] = [
     structlog.contextvars.merge_contextvars,
@@ -49,7 +102,12 @@ def configure_logging(level: str = "INFO", *, json: bool | None = None) -> None:
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=_SHARED_PROCESSORS,
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                mask_personal_data,
+                renderer,
+            ],
         )
     )
     root = logging.getLogger()

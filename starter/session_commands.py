@@ -9,9 +9,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from config import get_settings
+from activities.resume_tokens import (
+    InvalidResumeToken,
+    ResumeTokenExpired,
+    open_resume_token,
+    resume_token_key,
+)
+from starter.local_stack import cli_settings
 from starter.output import run_and_print
-from starter.sessions import SessionClient
+from starter.sessions import SessionClient, SessionRefused
+from workflows.codes import ErrorCode
 from workflows.models import (
     ClientInfo,
     FaultInput,
@@ -93,7 +100,7 @@ def _with_id(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
 async def _sessions() -> SessionClient:
     from worker import connect
 
-    settings = get_settings()
+    settings = cli_settings()
     return SessionClient(await connect(settings), settings.task_queue)
 
 
@@ -166,8 +173,21 @@ async def _fault(args: argparse.Namespace) -> int:
 
 
 async def _resume(args: argparse.Namespace) -> int:
-    request = ResumeInput(resume_token=args.token)
+    request = ResumeInput(resume_token=_raw_token(args.session_id, args.token))
     return await _send(lambda s: s.resume(args.session_id, request))
+
+
+def _raw_token(session_id: str, token: str) -> str:
+    """The workflow's token: as given, or opened from the signed one of an email's link."""
+    secret = resume_token_key(cli_settings().resume_token_secret)
+    if secret is None or "." not in token:
+        return token
+    try:
+        return open_resume_token(secret, token, session_id=session_id, now=datetime.now(UTC))
+    except ResumeTokenExpired as err:
+        raise SessionRefused(ErrorCode.RESUME_WINDOW_CLOSED, str(err)) from err
+    except InvalidResumeToken as err:
+        raise SessionRefused(ErrorCode.INVALID_RESUME_TOKEN, str(err)) from err
 
 
 async def _withdraw(args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 from workflows.codes import (
     DownstreamKind,
@@ -34,6 +34,16 @@ class Message(BaseModel):
     """Base of every contract message: unknown fields are refused, not silently dropped."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        # A NUL byte is never meaningful in these texts and PostgreSQL cannot store it:
+        # refused here, at the door, instead of failing the record activity forever.
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            raise ValueError("must not contain a NUL character")
+        return value
 
 
 class Candidate(Message):
@@ -69,6 +79,7 @@ class SessionPolicy(Message):
     reminder_before_deadline_hours: float = Field(
         default=2,
         ge=0,
+        le=24 * 30,
         description="0 sends no reminder; one that would fall before the suspension sends none.",
     )
     channels: list[Channel] = Field(default=["email"], max_length=2)

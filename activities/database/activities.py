@@ -8,6 +8,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.database.store import Store
+from activities.metrics import count_exit
 from workflows.codes import ErrorCode
 from workflows.events import DeliveryOutcome, DownstreamChange, SessionEvent
 
@@ -38,6 +39,8 @@ class DatabaseActivities:
             session_id=event.session.session_id, event_id=event.event_id, type=str(event.type)
         )
         recorded = await self._store.record_event(event)
+        if recorded and event.exit is not None:
+            count_exit(str(event.exit.kind))
         log.info("session_event_recorded" if recorded else "session_event_already_recorded")
         return recorded
 

@@ -12,6 +12,7 @@ from activities.database.audit import GENESIS_HASH, audit_body, entry_hash
 from activities.database.rows import (
     SUSPENDING_KINDS,
     Values,
+    candidate_tag_values,
     downstream_values,
     event_values,
     exit_values,
@@ -21,6 +22,7 @@ from activities.database.rows import (
 from activities.database.tables import (
     AuditRow,
     Base,
+    CandidateTagRow,
     DownstreamStepRow,
     ExitRow,
     SegmentRow,
@@ -57,6 +59,10 @@ async def record(session: AsyncSession, dialect: str, event: SessionEvent) -> bo
         await session.execute(insert(dialect, ExitRow).values(**values).on_conflict_do_nothing())
         if values["kind"] in SUSPENDING_KINDS:
             await _mark_from_earlier_outcome(session, values)
+        if tags := candidate_tag_values(event, event.exit):
+            await session.execute(
+                insert(dialect, CandidateTagRow).values(tags).on_conflict_do_nothing()
+            )
     if event.type in _OUTCOME_COLUMN:
         await _mark_interrupted_exit(session, event)
     await upsert_downstream(session, dialect, downstream_values(event))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.codes import DownstreamStatus, ExitKind
+from workflows.codes import DownstreamStatus, ExitKind, WithdrawReason
 from workflows.events import SessionEvent
 from workflows.models import ExitRecord
 
@@ -15,6 +15,17 @@ SUSPENDING_KINDS = (ExitKind.SYSTEM_FAULT.value, ExitKind.ABANDONED.value)
 
 FINAL_DELIVERY_OUTCOMES = ("sent", "failed")
 """Delivery outcomes that a later ``pending`` must never overwrite."""
+
+PREFERENCE_TAGS: dict[str, str] = {
+    WithdrawReason.SALARY_EXPECTATION: "salary_expectation_above_range",
+    WithdrawReason.PROCESS_TOO_LONG: "process_length_sensitive",
+    WithdrawReason.ACCEPTED_OTHER_OFFER: "has_competing_offers",
+    WithdrawReason.JOB_REQUIREMENTS: "job_requirements_mismatch",
+    WithdrawReason.TECHNICAL_DISCOMFORT: "prefers_non_video_interview",
+    WithdrawReason.LOST_INTEREST: "low_interest_in_role",
+    WithdrawReason.PERSONAL_EMERGENCY: "availability_constraints",
+}
+"""The preference a withdrawal reason tells about the candidate (``other`` tells none)."""
 
 
 def session_values(event: SessionEvent) -> Values:
@@ -82,6 +93,25 @@ def exit_values(event: SessionEvent, record: ExitRecord) -> Values:
         "client_device": client.device if client else None,
         "client_network_latency_ms": client.network_latency_ms if client else None,
     }
+
+
+def candidate_tag_values(event: SessionEvent, record: ExitRecord) -> list[Values]:
+    """The ``candidate_tags`` rows ``record`` implies: one for a telling withdrawal, else none."""
+    tag = PREFERENCE_TAGS.get(record.reason_code)
+    if record.kind is not ExitKind.WITHDRAWN or tag is None:
+        return []
+    session = event.session
+    return [
+        {
+            "exit_id": record.exit_id,
+            "tag": tag,
+            "candidate_id": session.candidate.id,
+            "session_id": session.session_id,
+            "job_id": session.job.id,
+            "reason_code": record.reason_code,
+            "at": record.at,
+        }
+    ]
 
 
 def downstream_values(event: SessionEvent) -> list[Values]:

@@ -67,6 +67,28 @@ class SessionRow(Base):
     """The latest known state of one interview session."""
 
     __tablename__ = "sessions"
+    __table_args__ = (
+        Index("ix_sessions_started_at_job_id", "started_at", "job_id"),
+        # Covering indexes of the reports: their scans never touch the rows.
+        Index("ix_sessions_job_id_started_at_status", "job_id", "started_at", "status"),
+        Index(
+            "ix_sessions_interviewer_id_started_at_job_id_status",
+            "interviewer_id",
+            "started_at",
+            "job_id",
+            "status",
+        ),
+        # The funnel groups by the JSON stage list: SQLite only, since PostgreSQL caps the
+        # size of an index entry and a session's stage list has no length limit.
+        Index(
+            "ix_sessions_funnel",
+            "started_at",
+            "job_id",
+            "current_stage",
+            "status",
+            "stages",
+        ).ddl_if(dialect="sqlite"),
+    )
 
     session_id: Mapped[str] = mapped_column(primary_key=True)
     workflow_id: Mapped[str]
@@ -109,7 +131,15 @@ class ExitRow(Base):
     """One exit, flattened for analytics: who or what ended the session, why, where."""
 
     __tablename__ = "exits"
-    __table_args__ = (Index("ix_exits_at_exit_id", "at", "exit_id"),)
+    __table_args__ = (
+        Index("ix_exits_at_exit_id", "at", "exit_id"),
+        # The reports filter by kind, then a time window, then (often) a job; resume reads
+        # the two stamps too, so that its scan never touches the rows.
+        Index("ix_exits_kind_at_job_id_stamps", "kind", "at", "job_id", "resumed_at", "expired_at"),
+        Index("ix_exits_kind_job_id_at", "kind", "job_id", "at"),
+        # The funnel's semi-join from exits to the sessions of its window.
+        Index("ix_exits_session_id_stage_kind", "session_id", "stage", "kind"),
+    )
 
     exit_id: Mapped[str] = mapped_column(primary_key=True)
     session_id: Mapped[str] = mapped_column(index=True)
@@ -135,6 +165,33 @@ class ExitRow(Base):
     client_network_latency_ms: Mapped[float | None] = mapped_column(Float)
     resumed_at: Mapped[datetime | None]
     expired_at: Mapped[datetime | None]
+
+
+class CandidateTagRow(Base):
+    """A preference tag read from one of a candidate's exits, e.g. salary above range.
+
+    Written in the same transaction as the exit it comes from, so tags never lag exits.
+    """
+
+    __tablename__ = "candidate_tags"
+    __table_args__ = (
+        # Both cover the tags report, window included: per tag and per candidate (in its
+        # order). No index on ``at`` alone: SQLite would take it for any window, then sort.
+        Index(
+            "ix_candidate_tags_tag_candidate_id_at_job_id", "tag", "candidate_id", "at", "job_id"
+        ),
+        Index(
+            "ix_candidate_tags_candidate_id_tag_at_job_id", "candidate_id", "tag", "at", "job_id"
+        ),
+    )
+
+    exit_id: Mapped[str] = mapped_column(primary_key=True)
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True)
+    candidate_id: Mapped[str]
+    session_id: Mapped[str]
+    job_id: Mapped[str] = mapped_column(index=True)
+    reason_code: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
 
 
 class SessionEventRow(Base):

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from activities.resume_tokens import sign_resume_token
 from workflows.events import SessionEvent
 from workflows.models import ExitRecord
 
@@ -78,8 +79,13 @@ class MessageContext:
         return self.exit
 
 
-def build_context(event: SessionEvent, *, resume_url_base: str) -> MessageContext:
-    """Gather the facts of one event that a candidate message needs."""
+def build_context(
+    event: SessionEvent, *, resume_url_base: str, resume_token_secret: bytes | None = None
+) -> MessageContext:
+    """Gather the facts of one event that a candidate message needs.
+
+    With ``resume_token_secret`` the resume link carries the signed token, else the raw one.
+    """
     session = event.session
     zone = candidate_zone(session.candidate.locale)
     counts = Counter(segment.stage for segment in session.segments)
@@ -87,9 +93,15 @@ def build_context(event: SessionEvent, *, resume_url_base: str) -> MessageContex
     suspension = session.suspension
     url = deadline = left = None
     if suspension is not None:
-        url = resume_url(
-            resume_url_base, session_id=session.session_id, token=suspension.resume_token
-        )
+        token = suspension.resume_token
+        if resume_token_secret is not None:
+            token = sign_resume_token(
+                resume_token_secret,
+                session_id=session.session_id,
+                raw_token=token,
+                resume_deadline=suspension.resume_deadline,
+            )
+        url = resume_url(resume_url_base, session_id=session.session_id, token=token)
         deadline = suspension.resume_deadline.astimezone(zone)
         left = max(suspension.resume_deadline - event.at, timedelta(0))
     occurred = event.exit.at if event.exit else event.at

@@ -14,6 +14,8 @@ from activities.database.store import Store
 from activities.deliveries import DeliveryLog
 from activities.email.message import build_candidate_message, sender_address
 from activities.email.templates import render_candidate_email
+from activities.metrics import count_email
+from activities.resume_tokens import resume_token_key
 from config import Settings
 from workflows.events import DeliveryOutcome, SessionEvent
 
@@ -59,7 +61,8 @@ class EmailActivities:
         """Keep the dependencies.
 
         Args:
-            settings: Reads ``smtp_*``, ``mail_from`` and ``resume_url_base``.
+            settings: Reads ``smtp_*``, ``mail_from``, ``resume_url_base`` and
+                ``resume_token_secret``.
             store: Remembers which events were emailed, so that none is emailed twice.
         """
         self._settings = settings
@@ -94,12 +97,17 @@ class EmailActivities:
                 channel=CHANNEL, outcome="skipped", attempts=attempt, detail="email not a channel"
             )
             await self._log.note(event.event_id, skipped, logger)
+            count_email("skipped")
             return skipped
         if await self._log.already_sent(event.event_id):
             logger.info("email.already_sent")
             return DeliveryOutcome(channel=CHANNEL, outcome="sent", attempts=attempt)
 
-        rendered = render_candidate_email(event, resume_url_base=self._settings.resume_url_base)
+        rendered = render_candidate_email(
+            event,
+            resume_url_base=self._settings.resume_url_base,
+            resume_token_secret=resume_token_key(self._settings.resume_token_secret),
+        )
         message = build_candidate_message(event, rendered, mail_from=self._settings.mail_from)
         try:
             await self._send(message, event.session.candidate.email)
@@ -112,6 +120,7 @@ class EmailActivities:
                 channel=CHANNEL, outcome="failed", attempts=attempt, status_code=code, detail=detail
             )
             logger.warning("email.refused", status_code=code, detail=detail)
+            count_email("failed")
             await self._log.note(event.event_id, failed, logger)
             return failed
         except OSError as err:
@@ -119,6 +128,7 @@ class EmailActivities:
 
         sent = DeliveryOutcome(channel=CHANNEL, outcome="sent", attempts=attempt)
         logger.info("email.sent", message_id=message["Message-ID"])
+        count_email("sent")
         await self._log.note(event.event_id, sent, logger)
         return sent
 
@@ -143,6 +153,7 @@ class EmailActivities:
         where = f"{self._settings.smtp_host}:{self._settings.smtp_port}"
         detail = f"{type(err).__name__}: {err}"
         logger.warning("email.unavailable", server=where, detail=detail)
+        count_email("unavailable")
         raise ApplicationError(
             f"mail server {where} cannot take the message now ({detail}); "
             f"attempt {attempt} will be retried",

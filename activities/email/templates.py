@@ -29,13 +29,19 @@ _REASONS = {
 }
 
 
-def _context(event: SessionEvent, resume_url_base: str) -> MessageContext:
+def _context(
+    event: SessionEvent, resume_url_base: str, resume_token_secret: bytes | None
+) -> MessageContext:
     if not event.type.emails_candidate:
         raise ValueError(f"{event.type} is not an event the candidate is told about")
-    return build_context(event, resume_url_base=resume_url_base)
+    return build_context(
+        event, resume_url_base=resume_url_base, resume_token_secret=resume_token_secret
+    )
 
 
-def render_candidate_email(event: SessionEvent, *, resume_url_base: str) -> RenderedEmail:
+def render_candidate_email(
+    event: SessionEvent, *, resume_url_base: str, resume_token_secret: bytes | None = None
+) -> RenderedEmail:
     """Write the email that tells the candidate about one event, in their locale.
 
     Args:
@@ -43,6 +49,8 @@ def render_candidate_email(event: SessionEvent, *, resume_url_base: str) -> Rend
             ``resume_reminder`` event.
         resume_url_base: The candidate-facing resume page; the session id and resume token
             are added as query parameters.
+        resume_token_secret: When set, the link carries the signed resume token (the one
+            ``POST /v1/sessions/{id}/fault`` returns), else the workflow's raw token.
 
     Returns:
         Subject, plain text and HTML that say the same thing; every value taken from the
@@ -52,18 +60,20 @@ def render_candidate_email(event: SessionEvent, *, resume_url_base: str) -> Rend
         ValueError: The event is not one the candidate is told about, or lacks what its
             message must state (a resume window, an exit record).
     """
-    context = _context(event, resume_url_base)
+    context = _context(event, resume_url_base, resume_token_secret)
     letter: Letter = _LETTERS[event.session.candidate.locale][event.type](context)
     return render(letter)
 
 
-def render_candidate_sms(event: SessionEvent, *, resume_url_base: str) -> str:
+def render_candidate_sms(
+    event: SessionEvent, *, resume_url_base: str, resume_token_secret: bytes | None = None
+) -> str:
     """Write the short text message for one event, in the candidate's locale.
 
     Raises:
         ValueError: As for ``render_candidate_email``.
     """
-    context = _context(event, resume_url_base)
+    context = _context(event, resume_url_base, resume_token_secret)
     return _SMS[event.session.candidate.locale](event.type, context)
 
 

@@ -14,6 +14,7 @@ from activities.database.store import Store
 from activities.deliveries import DeliveryLog, is_retryable_status, parse_retry_after, snippet
 from activities.hris.payload import hris_body, webhook_id
 from activities.hris.signing import sign
+from activities.metrics import count_webhook
 from config import Settings
 from workflows.events import DeliveryOutcome, SessionEvent
 
@@ -81,6 +82,7 @@ class HrisActivities:
                 channel=CHANNEL, outcome="skipped", attempts=attempt, detail="webhook not set"
             )
             await self._log.note(event.event_id, skipped, logger)
+            count_webhook("skipped")
             return skipped
         if await self._log.already_sent(event.event_id):
             logger.info("hris.already_sent")
@@ -109,6 +111,7 @@ class HrisActivities:
                 channel=CHANNEL, outcome="sent", attempts=attempt, status_code=status
             )
             logger.info("hris.sent", status_code=status)
+            count_webhook("sent")
             await self._log.note(event.event_id, sent, logger)
             return sent
         if is_retryable_status(status):
@@ -123,6 +126,7 @@ class HrisActivities:
             detail=snippet(f"HTTP {status}: {response.text}"),
         )
         logger.warning("hris.refused", status_code=status, detail=failed.detail)
+        count_webhook("failed")
         await self._log.note(event.event_id, failed, logger)
         return failed
 
@@ -135,6 +139,7 @@ class HrisActivities:
         delay: timedelta | None,
         logger: structlog.typing.FilteringBoundLogger,
     ) -> ApplicationError:
+        count_webhook("unavailable")
         logger.warning(
             "hris.unavailable",
             status_code=status_code,

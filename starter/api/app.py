@@ -6,12 +6,15 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from activities.database import Store
+from activities.resume_tokens import resume_token_key
 from config import Settings
-from starter.api import audit, exits, health, sessions
+from starter import metrics
+from starter.api import audit, dashboard, exits, health, reports, sessions
 from starter.api.access import AccessLog
 from starter.api.auth import parse_api_keys
 from starter.api.deps import ApiState
 from starter.api.errors import install_error_handlers
+from starter.request_ids import with_request_ids
 from starter.sessions import SessionClient
 
 _DESCRIPTION = """\
@@ -29,7 +32,7 @@ def create_app(
     """Build the API over a connected Temporal client and a ready store.
 
     Args:
-        settings: Where the API keys come from.
+        settings: Where the API keys and the resume token secret come from.
         client: A client made with exitflow's data converter (``worker.connect``).
         store: The store the worker records into (exit listings, audit, readiness).
         task_queue: Overrides ``settings.task_queue`` (tests use one queue per test).
@@ -39,6 +42,7 @@ def create_app(
     """
     app = FastAPI(title="exitflow", version="1.0.0", description=_DESCRIPTION)
     queue = task_queue or settings.task_queue
+    client = with_request_ids(client)
     keys = settings.api_keys.get_secret_value() if settings.api_keys else None
     app.state.api_keys = parse_api_keys(keys)
     app.state.api = ApiState(
@@ -46,9 +50,12 @@ def create_app(
         task_queue=queue,
         store=store,
         sessions=SessionClient(client, queue),
+        resume_token_key=resume_token_key(settings.resume_token_secret),
     )
+    app.state.metrics = metrics.ApiMetrics()
     install_error_handlers(app)
-    for module in (sessions, exits, audit, health):
+    for module in (sessions, exits, reports, dashboard, audit, health, metrics):
         app.include_router(module.router)
     app.add_middleware(AccessLog)
+    app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
     return app

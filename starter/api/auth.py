@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from starter.api.text import refuse_nul_characters
+
 Role = Literal["platform", "hr", "ops"]
 ROLES: tuple[Role, ...] = ("platform", "hr", "ops")
 
@@ -111,4 +113,7 @@ def allowed(*roles: Role) -> dict[str, Any]:
     ) -> None:
         authorize(request, roles)
 
-    return {"dependencies": [Depends(check)], "openapi_extra": {"x-roles": list(roles)}}
+    return {
+        "dependencies": [Depends(check), Depends(refuse_nul_characters)],
+        "openapi_extra": {"x-roles": list(roles)},
+    }

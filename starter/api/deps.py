@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -23,6 +25,9 @@ class ApiState:
     store: Store
     sessions: SessionClient
     heartbeats: HeartbeatGate = field(default_factory=HeartbeatGate)
+    resume_token_key: bytes | None = None
+    """Signs the resume tokens the API hands out and requires; None passes raw tokens."""
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
 def _state(request: Request) -> ApiState:

@@ -19,6 +19,7 @@ from starter.api.docs import (
     WITHDRAW_EXAMPLES,
     error_responses,
 )
+from starter.api.resuming import raw_resume, signed_ack
 from starter.api.starting import start_session, stored_start
 from starter.sessions import SessionRefused
 from workflows.codes import ErrorCode, SessionStatus
@@ -180,7 +181,8 @@ async def fault(
     request: Annotated[FaultInput, Body(openapi_examples=FAULT_EXAMPLES)],
 ) -> FaultAck:
     """Suspend the session; the answer carries the resume deadline and token."""
-    return await state.sessions.report_fault(session_id, request)
+    ack = await state.sessions.report_fault(session_id, request)
+    return signed_ack(state, session_id, ack)
 
 
 @router.post(
@@ -196,7 +198,7 @@ async def resume(
     request: Annotated[ResumeInput, Body(openapi_examples=RESUME_EXAMPLES)],
 ) -> SessionView:
     """Resume with the suspension's token; a bad token is 403, a closed window 410."""
-    return await state.sessions.resume(session_id, request)
+    return await state.sessions.resume(session_id, await raw_resume(state, session_id, request))
 
 
 @router.post(

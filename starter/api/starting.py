@@ -36,7 +36,8 @@ async def start_session(client: Client, task_queue: str, body: StartSession) -> 
     """Start the session's workflow, or find the one this same body started before.
 
     Raises:
-        SessionRefused: ``session_conflict`` when the session exists with another body.
+        SessionRefused: ``session_conflict`` when the session exists with another body,
+            ``invalid_field`` for a reminder further ahead than any resume window.
     """
     workflow_id = session_workflow_id(body.session_id)
     try:

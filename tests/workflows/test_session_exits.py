@@ -6,7 +6,8 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from activities.database import Store
@@ -43,6 +44,21 @@ async def _save_two_segments(sessions: SessionClient, session_id: str) -> None:
             questions_correct=7,
         ),
     )
+
+
+async def _downstream_step(client: Client, session_id: str) -> WorkflowHandle[Any, Any]:
+    """The session's written-test step, once the session has started it."""
+    child = client.get_workflow_handle(downstream_workflow_id(session_id, "wt-1"))
+    for _ in range(100):
+        try:
+            await child.describe()
+        except RPCError as err:
+            if err.status != RPCStatusCode.NOT_FOUND:
+                raise
+            await asyncio.sleep(0.05)
+        else:
+            return child
+    raise AssertionError(f"the session {session_id} never started its downstream step")
 
 
 async def _result(client: Client, session_id: str) -> dict[str, Any]:
@@ -92,7 +108,7 @@ async def test_withdrawal_is_recorded_confirmed_synced_and_cancels_downstream(
     assert [(e.exit_id, e.kind) for e in exits.items] == [(receipt.exit_id, "withdrawn")]
     assert (await store.verify_audit_chain()).ok
 
-    child = dev_env.client.get_workflow_handle(downstream_workflow_id(body.session_id, "wt-1"))
+    child = await _downstream_step(dev_env.client, body.session_id)
     assert await child.result() == DownstreamStatus.CANCELLED
 
 
@@ -174,7 +190,7 @@ async def test_completion_leaves_downstream_steps_to_run(
     assert view.status is SessionStatus.COMPLETED
     await _result(dev_env.client, body.session_id)
     await hris_inbox.wait_for(lambda d: d.type == "interview.completed")
-    child = dev_env.client.get_workflow_handle(downstream_workflow_id(body.session_id, "wt-1"))
+    child = await _downstream_step(dev_env.client, body.session_id)
     assert (await child.describe()).status == WorkflowExecutionStatus.RUNNING
     await child.terminate("test cleanup")
     assert mailbox.messages == []
@@ -211,7 +227,7 @@ async def test_downstream_step_sends_its_invitation_when_due(
     """A step whose time has come records its invitation even while the session runs."""
     body = session_body(downstream_in=timedelta(seconds=-1))
     await sessions.start(body)
-    child = dev_env.client.get_workflow_handle(downstream_workflow_id(body.session_id, "wt-1"))
+    child = await _downstream_step(dev_env.client, body.session_id)
 
     assert await child.result() == DownstreamStatus.INVITED
     await sessions.withdraw(body.session_id, WithdrawInput(reason_code="other"))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 
@@ -14,6 +16,8 @@ from config import Settings
 from starter.api import create_app
 from tests.starter.api.helpers import KEYS
 from worker import running_worker
+
+RESUME_TOKEN_SECRET = f"resume-{uuid.uuid4().hex}"
 
 
 @pytest.fixture
@@ -32,5 +36,33 @@ async def api(
     async with (
         running_worker(dev_env.client, api_settings, task_queue=task_queue),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http,
+    ):
+        yield http
+
+
+@pytest.fixture
+def signed_settings(api_settings: Settings) -> Settings:
+    """The API settings with ``EXITFLOW_RESUME_TOKEN_SECRET`` set (worker and API alike)."""
+    secret = SecretStr(RESUME_TOKEN_SECRET)
+    return api_settings.model_copy(update={"resume_token_secret": secret})
+
+
+@pytest.fixture
+def signed_app(
+    dev_env: WorkflowEnvironment, signed_settings: Settings, task_queue: str, store: Store
+) -> FastAPI:
+    """The API app that signs resume tokens."""
+    return create_app(signed_settings, client=dev_env.client, store=store, task_queue=task_queue)
+
+
+@pytest.fixture
+async def signed_api(
+    dev_env: WorkflowEnvironment, signed_app: FastAPI, signed_settings: Settings, task_queue: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on ``signed_app``, with a worker that signs the tokens it emails."""
+    transport = httpx.ASGITransport(app=signed_app)
+    async with (
+        running_worker(dev_env.client, signed_settings, task_queue=task_queue),
+        httpx.AsyncClient(transport=transport, base_url="http://api") as http,
     ):
         yield http

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.starter.api.helpers import HR, PLATFORM, started
+from tests.starter.api.helpers import HR, PLATFORM, start_body, started
 
 _REASONS = {"reason_code": "lost_interest"}
 
@@ -79,6 +79,21 @@ async def test_malformed_json_is_400(api: httpx.AsyncClient) -> None:
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "malformed_json"
+    assert (await _view(api, sid))["status"] == "active"
+
+
+async def test_undecodable_bodies_are_400_malformed_json(api: httpx.AsyncClient) -> None:
+    """Bytes that are not UTF-8, or JSON nested too deep to parse, are 400 ``malformed_json``."""
+    sid = (await started(api))["session_id"]
+    headers = {**PLATFORM, "Content-Type": "application/json"}
+
+    responses = [
+        await api.post(f"/v1/sessions/{sid}/heartbeat", content=b"\xff", headers=headers),
+        await api.post("/v1/sessions", content=b"[" * 100_000 + b"]" * 100_000, headers=headers),
+    ]
+
+    assert [r.status_code for r in responses] == [400, 400]
+    assert {r.json()["error"]["code"] for r in responses} == {"malformed_json"}
     assert (await _view(api, sid))["status"] == "active"
 
 
@@ -187,3 +202,33 @@ async def test_resume_after_the_window_is_410(api: httpx.AsyncClient) -> None:
     assert response.status_code == 410
     assert response.json()["error"]["code"] == "resume_window_closed"
     assert (await _view(api, sid))["status"] == "expired"
+
+
+async def test_nul_characters_are_422_naming_the_field(api: httpx.AsyncClient) -> None:
+    """U+0000 in a query or a JSON string is refused naming the field; nothing is recorded."""
+    sid = (await started(api))["session_id"]
+
+    query = await api.get("/v1/exits", params={"job_id": "job\x00"}, headers=HR)
+    body = await api.post(
+        f"/v1/sessions/{sid}/withdraw",
+        json={"reason_code": "other", "comment": "a\x00b"},
+        headers=PLATFORM,
+    )
+
+    assert (query.status_code, _fields(query)) == (422, ["job_id"])
+    assert (body.status_code, _fields(body)) == (422, ["comment"])
+    view = await _view(api, sid)
+    assert (view["status"], view["exits"]) == ("active", [])
+
+
+async def test_a_reminder_beyond_any_window_is_422(api: httpx.AsyncClient) -> None:
+    """A reminder further ahead than the longest resume window is refused; no session starts."""
+    body = start_body()
+    body["policy"]["reminder_before_deadline_hours"] = 10**12
+
+    response = await api.post("/v1/sessions", json=body, headers=PLATFORM)
+
+    assert response.status_code == 422
+    assert _fields(response) == ["policy.reminder_before_deadline_hours"]
+    missing = await api.get(f"/v1/sessions/{body['session_id']}", headers=PLATFORM)
+    assert missing.status_code == 404

@@ -1,0 +1,72 @@
+"""What every report shares: the window and job filter, shares, and SQL helpers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement, case, func
+from sqlalchemy.engine import Dialect
+
+
+class ReportFilter(BaseModel):
+    """The time window and job a report covers; every bound is optional.
+
+    ``since`` is inclusive and ``until`` exclusive, so back-to-back windows never count a
+    row twice.
+    """
+
+    since: datetime | None = None
+    until: datetime | None = None
+    job_id: str | None = Field(default=None, max_length=128)
+
+    def window(self, column: Any) -> list[ColumnElement[bool]]:
+        """The WHERE terms that keep ``column`` inside the window."""
+        terms: list[ColumnElement[bool]] = []
+        if self.since is not None:
+            terms.append(column >= self.since)
+        if self.until is not None:
+            terms.append(column < self.until)
+        return terms
+
+    def where(self, at: Any, job_id: Any) -> list[ColumnElement[bool]]:
+        """The window on ``at`` and, when a job is set, ``job_id`` equal to it."""
+        terms = self.window(at)
+        if self.job_id is not None:
+            terms.append(job_id == self.job_id)
+        return terms
+
+
+class Report(BaseModel):
+    """Base of every report: what it covers, and its flat rows for tables and CSV."""
+
+    filter: ReportFilter
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The report as flat rows (one dict per line of a table or CSV)."""
+        raise NotImplementedError
+
+
+def share(part: int, whole: int) -> float:
+    """``part / whole`` rounded to 4 places (0.0 when there is nothing to divide)."""
+    return round(part / whole, 4) if whole else 0.0
+
+
+def count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """``SUM(CASE WHEN condition THEN 1 ELSE 0 END)``: a count that a GROUP BY can carry."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def seconds_between(later: Any, earlier: Any, dialect: Dialect | str) -> ColumnElement[Any]:
+    """``later - earlier`` in seconds, as SQL that runs on SQLite and PostgreSQL."""
+    name = dialect if isinstance(dialect, str) else dialect.name
+    if name == "postgresql":
+        return func.extract("epoch", later - earlier)
+    # julianday keeps about 40 µs of precision at today's dates: round to milliseconds.
+    return func.round((func.julianday(later) - func.julianday(earlier)) * 86400.0, 3)
+
+
+def as_int(value: Any) -> int:
+    """A COUNT/SUM from either driver as an int (PostgreSQL's SUM is numeric)."""
+    return int(value or 0)

@@ -1,0 +1,128 @@
+"""``GET /v1/reports/...``: exit analytics for HR, the same data as ``exitflow report``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from activities.database.reports import (
+    CandidateTags,
+    FaultBreakdown,
+    InterviewerReport,
+    RecruitingEffect,
+    ReengagementList,
+    Report,
+    ReportFilter,
+    ReportOptions,
+    ResumeReport,
+    StageFunnel,
+    WithdrawalReasons,
+    run_report,
+)
+from starter.api.auth import ApiError, allowed
+from starter.api.deps import State
+from starter.api.docs import error_responses
+from workflows.codes import ErrorCode
+
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
+
+
+def invalid(field: str, message: str) -> ApiError:
+    """A 422 naming ``field``, in the contract's error shape."""
+    return ApiError(
+        422, ErrorCode.INVALID_FIELD, message, {"fields": [{"field": field, "message": message}]}
+    )
+
+
+def report_filter(
+    since: Annotated[datetime | None, Query(description="From this time (inclusive).")] = None,
+    until: Annotated[datetime | None, Query(description="Up to this time (exclusive).")] = None,
+    job_id: Annotated[str | None, Query(max_length=128, description="One job only.")] = None,
+) -> ReportFilter:
+    """The window and job of a report, read from the query string."""
+    if since is not None and until is not None and since >= until:
+        raise invalid("until", "until must be later than since.")
+    return ReportFilter(since=since, until=until, job_id=job_id)
+
+
+Filter = Annotated[ReportFilter, Depends(report_filter)]
+_ROUTE = {"responses": error_responses(401, 403, 422), **allowed("hr")}
+
+
+async def _run(
+    state: State, name: str, where: ReportFilter, options: ReportOptions | None = None
+) -> Report:
+    try:
+        return await run_report(state.store.engine, name, where, options)
+    except ValueError as err:
+        raise invalid("change_at", f"{err}.") from err
+
+
+@router.get("/funnel", response_model=StageFunnel, summary="Exit rate per stage", **_ROUTE)
+async def funnel(state: State, where: Filter) -> Report:
+    """Of the sessions started in the window: reached, lost, and exits by kind, per stage."""
+    return await _run(state, "funnel", where)
+
+
+@router.get("/reasons", response_model=WithdrawalReasons, summary="Why people leave", **_ROUTE)
+async def reasons(state: State, where: Filter) -> Report:
+    """Withdrawal reasons per job with counts and shares."""
+    return await _run(state, "reasons", where)
+
+
+@router.get("/faults", response_model=FaultBreakdown, summary="System faults", **_ROUTE)
+async def faults(state: State, where: Filter) -> Report:
+    """Faults by cause, browser and version, OS, device and latency band."""
+    return await _run(state, "faults", where)
+
+
+@router.get("/resume", response_model=ResumeReport, summary="Resume after a fault", **_ROUTE)
+async def resume(state: State, where: Filter) -> Report:
+    """Share resumed, median time to resume, share expired."""
+    return await _run(state, "resume", where)
+
+
+@router.get("/interviewers", response_model=InterviewerReport, summary="Interviewers", **_ROUTE)
+async def interviewers(
+    state: State,
+    where: Filter,
+    min_sessions: Annotated[int, Query(ge=1, description="Never flag fewer sessions.")] = 20,
+) -> Report:
+    """Exit rate per interviewer next to the team average; outliers flagged."""
+    return await _run(state, "interviewers", where, ReportOptions(min_sessions=min_sessions))
+
+
+@router.get("/recruiting", response_model=RecruitingEffect, summary="Recruiting effect", **_ROUTE)
+async def recruiting(
+    state: State,
+    where: Filter,
+    change_at: Annotated[
+        datetime | None, Query(description="Where the periods meet; default mid-window.")
+    ] = None,
+) -> Report:
+    """Completion rate and withdrawal share per job, before and after ``change_at``."""
+    return await _run(state, "recruiting", where, ReportOptions(change_at=change_at))
+
+
+@router.get("/tags", response_model=CandidateTags, summary="Candidate tags", **_ROUTE)
+async def tags(
+    state: State,
+    where: Filter,
+    candidate_id: Annotated[str | None, Query(max_length=128)] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
+) -> Report:
+    """Preference tags per candidate, from their exit reasons."""
+    options = ReportOptions(candidate_id=candidate_id, limit=limit)
+    return await _run(state, "tags", where, options)
+
+
+@router.get(
+    "/reengagement", response_model=ReengagementList, summary="Re-engagement list", **_ROUTE
+)
+async def reengagement(
+    state: State, where: Filter, limit: Annotated[int, Query(ge=1, le=10_000)] = 500
+) -> Report:
+    """Expired or broken sessions for jobs still open, with contact details."""
+    return await _run(state, "reengagement", where, ReportOptions(limit=limit))

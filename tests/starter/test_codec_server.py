@@ -1,0 +1,166 @@
+"""The codec server: the Temporal codec protocol, for ops keys only, with the UI's CORS."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from google.protobuf import json_format
+from pydantic import SecretStr
+from temporalio.api.common.v1 import Payload, Payloads
+
+from config import Settings
+from starter import codec_command
+from starter.codec_server import create_codec_app
+from tests.starter.api.helpers import HR, KEYS, OPS, PLATFORM
+from workflows.codec import ENCODING, KEY_ID, EncryptionCodec, new_payload_key, parse_payload_keys
+
+UI_ORIGIN = "http://localhost:8233"
+PAYLOAD_KEYS = new_payload_key("k1")
+
+
+@pytest.fixture
+async def codec_http() -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the codec server, configured with one key per role."""
+    settings = Settings(
+        payload_keys=SecretStr(PAYLOAD_KEYS),
+        api_keys=SecretStr(",".join(f"{role}:{key}" for role, key in KEYS.items())),
+        web_ui_origin=UI_ORIGIN,
+    )
+    app = create_codec_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://codec") as http:
+        yield http
+
+
+def _as_json(*payloads: Payload) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(json_format.MessageToJson(Payloads(payloads=payloads)))
+    return loaded
+
+
+def _from_json(body: dict[str, Any]) -> list[Payload]:
+    return list(json_format.ParseDict(body, Payloads()).payloads)
+
+
+PLAIN = Payload(metadata={"encoding": b"json/plain"}, data=b'{"name": "Ann Lee"}')
+
+
+async def test_ops_key_decodes_what_the_worker_encrypted(codec_http: httpx.AsyncClient) -> None:
+    """A payload from the worker's codec comes back as the original protobuf JSON."""
+    [encrypted] = await EncryptionCodec(parse_payload_keys(PAYLOAD_KEYS)).encode([PLAIN])
+
+    response = await codec_http.post(
+        "/decode", json=_as_json(encrypted), headers={**OPS, "X-Namespace": "default"}
+    )
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert _from_json(response.json()) == [PLAIN]
+
+
+async def test_encode_gives_payloads_the_worker_can_decrypt(codec_http: httpx.AsyncClient) -> None:
+    """What the UI encodes (e.g. a signal input) the worker's codec decrypts."""
+    response = await codec_http.post("/encode", json=_as_json(PLAIN), headers=OPS)
+
+    assert response.status_code == 200
+    [encoded] = _from_json(response.json())
+    assert encoded.metadata["encoding"] == ENCODING and encoded.metadata[KEY_ID] == b"k1"
+    assert await EncryptionCodec(parse_payload_keys(PAYLOAD_KEYS)).decode([encoded]) == [PLAIN]
+
+
+async def test_only_the_last_path_segment_counts(codec_http: httpx.AsyncClient) -> None:
+    """``--codec-endpoint http://host/{namespace}`` posts to ``/default/decode``."""
+    response = await codec_http.post("/default/decode", json=_as_json(PLAIN), headers=OPS)
+    assert response.status_code == 200
+    assert _from_json(response.json()) == [PLAIN]
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"), [({}, 401), (PLATFORM, 403), (HR, 403), ({"Authorization": "x"}, 401)]
+)
+async def test_only_ops_keys_may_decode(
+    codec_http: httpx.AsyncClient, headers: dict[str, str], status: int
+) -> None:
+    """Decrypting shows candidates' data: no key, a platform key or an HR key are refused."""
+    response = await codec_http.post("/decode", json=_as_json(PLAIN), headers=headers)
+    assert response.status_code == status
+    assert "Ann Lee" not in response.text
+
+
+async def test_malformed_payloads_are_a_400(codec_http: httpx.AsyncClient) -> None:
+    """A body that is not Payloads as protobuf JSON is refused with the contract's error."""
+    response = await codec_http.post("/decode", content=b"not json", headers=OPS)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "malformed_payloads"
+
+
+async def test_a_payload_under_an_unknown_key_is_a_400(codec_http: httpx.AsyncClient) -> None:
+    """A payload from another deployment's key is refused, not passed through."""
+    [foreign] = await EncryptionCodec(parse_payload_keys(new_payload_key("other"))).encode([PLAIN])
+    response = await codec_http.post("/decode", json=_as_json(foreign), headers=OPS)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "undecodable_payload"
+
+
+async def test_the_web_ui_origin_passes_the_cors_preflight(codec_http: httpx.AsyncClient) -> None:
+    """The browser may send Authorization and X-Namespace from the configured UI origin."""
+    response = await codec_http.options(
+        "/decode",
+        headers={
+            "Origin": UI_ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type,x-namespace",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == UI_ORIGIN
+    allowed = response.headers["access-control-allow-headers"].lower()
+    assert {"authorization", "content-type", "x-namespace"} <= set(
+        allowed.replace(" ", "").split(",")
+    )
+    assert "POST" in response.headers["access-control-allow-methods"]
+
+
+async def test_other_origins_get_no_cors_grant(codec_http: httpx.AsyncClient) -> None:
+    """A page from any other origin cannot read decoded payloads."""
+    response = await codec_http.options(
+        "/decode",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert response.status_code == 400
+    assert "access-control-allow-origin" not in response.headers
+
+
+async def test_answers_carry_cors_headers_for_the_ui(codec_http: httpx.AsyncClient) -> None:
+    """Both the decoded answer and a refusal reach the UI's page (it can show the error)."""
+    ok = await codec_http.post(
+        "/decode", json=_as_json(PLAIN), headers={**OPS, "Origin": UI_ORIGIN}
+    )
+    refused = await codec_http.post("/decode", json=_as_json(PLAIN), headers={"Origin": UI_ORIGIN})
+    assert ok.headers["access-control-allow-origin"] == UI_ORIGIN
+    assert refused.status_code == 401
+    assert refused.headers["access-control-allow-origin"] == UI_ORIGIN
+
+
+def test_without_payload_keys_there_is_no_codec_server() -> None:
+    """Nothing to decode with: the command refuses to start instead of serving 500s."""
+    with pytest.raises(ValueError, match="EXITFLOW_PAYLOAD_KEYS"):
+        create_codec_app(Settings())
+
+
+def test_codec_server_command_parses_host_and_port() -> None:
+    """``exitflow codec-server --host H --port P`` reaches the server with those values."""
+    parser = argparse.ArgumentParser()
+    codec_command.add_to(parser.add_subparsers())
+
+    args = parser.parse_args(["codec-server", "--host", "0.0.0.0", "--port", "9081"])
+    defaults = parser.parse_args(["codec-server"])
+
+    assert (args.host, args.port) == ("0.0.0.0", 9081)
+    assert (defaults.host, defaults.port) == ("127.0.0.1", codec_command.DEFAULT_PORT)
+    assert args.run is defaults.run
