@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import os
 import sys
 
 from pydantic import ValidationError
@@ -34,7 +36,17 @@ def main(argv: list[str] | None = None) -> None:
     except ValidationError as err:
         print_json({"error": {"code": "invalid_field", "details": field_errors(err)}})
         code = 1
-    sys.exit(code or 0)
+    _exit(code or 0)
+
+
+def _exit(code: int) -> None:
+    # Every resource is closed by now. Interpreter teardown is skipped on purpose: the Temporal
+    # client's Rust threads can outlive it and abort the process ("PyGILState_Release ...
+    # finalizing", temporalio/sdk-python#300), turning a success into exit status 134.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code)
 
 
 def _parser() -> argparse.ArgumentParser:

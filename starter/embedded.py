@@ -200,10 +200,11 @@ exitflow is up.
   emails          {var_dir / "mail"}/*.eml   (SMTP 127.0.0.1:{smtp_port})
   HR webhooks     {var_dir / "hris"}/*.json  (signed, verified on arrival)
   logs            {var_dir / "temporal.log"}
-  payloads        AES-GCM encrypted; other exitflow commands need the dev key:
-                  EXITFLOW_PAYLOAD_KEYS = "payload_keys" of {var_dir / "dev-secrets.json"}
+  payloads        AES-GCM encrypted in Temporal (dev key in {var_dir / "dev-secrets.json"},
+                  which exitflow commands in another terminal read by themselves)
 
-Try:  curl -H "Authorization: Bearer {api_keys["ops"]}" {api_url}/v1/exits
+Try:  exitflow session start --session-id demo-1 --locale en
+      curl -H "Authorization: Bearer {api_keys["ops"]}" {api_url}/v1/exits
 Stop: Ctrl-C
 """,
         flush=True,
