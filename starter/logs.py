@@ -15,6 +15,7 @@ from typing import Any
 
 import structlog
 from pydantic import BaseModel
+from temporalio import activity
 
 MASK = "***"
 _PERSONAL_KEYS = frozenset(
@@ -64,8 +65,20 @@ def mask_personal_data(
     return {key: _mask(str(key), value) for key, value in event_dict.items()}
 
 
+def add_temporal_context(
+    _logger: Any, _method: str, event_dict: structlog.typing.EventDict
+) -> structlog.typing.EventDict:
+    """structlog processor: inside an activity, name the workflow and activity it serves."""
+    if activity.in_activity():
+        info = activity.info()
+        event_dict.setdefault("workflow_id", info.workflow_id)
+        event_dict.setdefault("activity", info.activity_type)
+    return event_dict
+
+
 _SHARED_PROCESSORS: list[structlog.typing.Processor] = [
     structlog.contextvars.merge_contextvars,
+    add_temporal_context,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
     structlog.stdlib.ExtraAdder(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 import structlog
 from structlog.testing import capture_logs
+from temporalio.testing import ActivityEnvironment
 
 from starter.logs import MASK, configure_logging, mask_personal_data, mask_text
 from tests.fixtures.temporal import session_body
@@ -121,3 +123,21 @@ def test_the_configured_chain_masks_structlog_and_stdlib_lines(
     assert "ValueError" in foreign_failed["exception"]
     for secret in (EMAIL, PHONE, NAME):
         assert secret not in err
+
+
+def test_activity_log_lines_name_their_workflow(capsys: pytest.CaptureFixture[str]) -> None:
+    """A line logged inside an activity carries the workflow id, so a session can be traced."""
+    configure_logging("INFO", json=True)
+
+    def work() -> None:
+        structlog.get_logger("test").info("inside")
+
+    environment = ActivityEnvironment()
+    environment.info = dataclasses.replace(
+        environment.info, workflow_id="interview-session-s-1", activity_type="send_candidate_email"
+    )
+    environment.run(work)
+
+    line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert line["workflow_id"] == "interview-session-s-1"
+    assert line["activity"] == "send_candidate_email"
