@@ -55,8 +55,8 @@ async def candidate_tags(
     where = [*report_filter.where(CandidateTagRow.at, CandidateTagRow.job_id)]
     if candidate_id is not None:
         where.append(CandidateTagRow.candidate_id == candidate_id)
-    # Over the (tag, candidate_id, ...) index both databases count distinct candidates as
-    # they come, in order, without sorting them.
+    # The (tag, candidate_id, ...) index hands each tag's candidates over in order, so
+    # COUNT(DISTINCT) needs no sort on SQLite and only presorted ones on PostgreSQL.
     candidates = func.count(func.distinct(CandidateTagRow.candidate_id))
     summary = await conn.execute(
         select(CandidateTagRow.tag, candidates)
