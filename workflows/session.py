@@ -55,7 +55,10 @@ class InterviewSessionWorkflow:
     @workflow.init
     def __init__(self, start: StartSession) -> None:
         """Build the state before any handler runs, so updates-with-start see it."""
-        self._state = SessionState(start, workflow_id=workflow.info().workflow_id, now=self._now())
+        info = workflow.info()
+        self._state = SessionState(
+            start, workflow_id=info.workflow_id, run_id=info.run_id, now=self._now()
+        )
         self._started = self._event(EventType.STARTED)
         self._background: list[asyncio.Task[None]] = []
         self._child_handles: dict[str, workflow.ChildWorkflowHandle] = {}
@@ -310,10 +313,7 @@ class InterviewSessionWorkflow:
         ]
         if cancelled:
             event = self._state.event(
-                EventType.DOWNSTREAM_CANCELLED,
-                now=self._now(),
-                new_id=self._new_id,
-                cancelled=cancelled,
+                EventType.DOWNSTREAM_CANCELLED, now=self._now(), cancelled=cancelled
             )
             await pipeline.record(event)
             await pipeline.notify(event)
@@ -321,7 +321,7 @@ class InterviewSessionWorkflow:
     # Small helpers.
 
     def _event(self, type_: EventType, record: ExitRecord | None = None) -> SessionEvent:
-        return self._state.event(type_, now=self._now(), new_id=self._new_id, exit_record=record)
+        return self._state.event(type_, now=self._now(), exit_record=record)
 
     def _receipt(self, record: ExitRecord, message: str) -> ExitReceipt:
         return ExitReceipt(

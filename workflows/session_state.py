@@ -7,6 +7,8 @@ are tested without a Temporal server and the workflow itself stays a thin shell.
 from __future__ import annotations
 
 import hmac
+import uuid
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -32,15 +34,19 @@ from workflows.models import (
 )
 
 IdSource = Callable[[], str]
+_EVENT_NAMESPACE = uuid.UUID("6f1c3b1e-8d0a-5b7e-9a51-2c4e0f3d9a77")
 
 
 class SessionState:
     """One session: its status, saved work, exits, suspension and downstream steps."""
 
-    def __init__(self, start: StartSession, *, workflow_id: str, now: datetime) -> None:
+    def __init__(
+        self, start: StartSession, *, workflow_id: str, now: datetime, run_id: str = ""
+    ) -> None:
         """Begin ``active`` at the first stage."""
         self.start = start
         self.workflow_id = workflow_id
+        self.run_id = run_id
         self.status = SessionStatus.ACTIVE
         self.stage = start.stages[0]
         self.started_at = now
@@ -63,6 +69,7 @@ class SessionState:
         }
         self.transitions = 0
         self._seq = 0
+        self._events_of_type: Counter[EventType] = Counter()
 
     # Checks: each raises the contract's refusal and changes nothing.
 
@@ -252,14 +259,21 @@ class SessionState:
         type_: EventType,
         *,
         now: datetime,
-        new_id: IdSource,
         exit_record: ExitRecord | None = None,
         cancelled: list[DownstreamView] | None = None,
     ) -> SessionEvent:
-        """A numbered event carrying a snapshot of the session as it is now."""
+        """A numbered event carrying a snapshot of the session as it is now.
+
+        Its id names what it is — the n-th event of its type in this run of this session —
+        rather than drawing a random one, so however the run is replayed (a killed worker,
+        a restarted server) the same event keeps the same id, and with it the same record,
+        ``webhook-id`` and ``Message-ID``.
+        """
         self._seq += 1
+        self._events_of_type[type_] += 1
+        name = f"{self.workflow_id}/{self.run_id}/{type_.value}/{self._events_of_type[type_]}"
         return SessionEvent(
-            event_id=new_id(),
+            event_id=str(uuid.uuid5(_EVENT_NAMESPACE, name)),
             type=type_,
             seq=self._seq,
             at=now,

@@ -128,6 +128,19 @@ def test_reminder_is_owed_once_per_suspension() -> None:
 def test_events_are_numbered_in_order() -> None:
     """Each event takes the next sequence number, so the store can keep the newest state."""
     state = _state()
-    first = state.event(EventType.STARTED, now=T0, new_id=_ids)
-    second = state.event(EventType.SUSPENDED, now=T0, new_id=_ids)
+    first = state.event(EventType.STARTED, now=T0)
+    second = state.event(EventType.SUSPENDED, now=T0)
     assert (first.seq, second.seq) == (1, 2)
+
+
+def test_event_ids_name_the_event_not_a_random_draw() -> None:
+    """The n-th event of a type in a run has one id, however often the run is replayed."""
+    replayed = [_state(), _state()]
+    ids = [
+        [state.event(type_, now=T0).event_id for type_ in (EventType.STARTED, EventType.SUSPENDED)]
+        for state in replayed
+    ]
+    again = replayed[0].event(EventType.SUSPENDED, now=T0).event_id
+
+    assert ids[0] == ids[1]
+    assert again not in ids[0]
