@@ -34,3 +34,25 @@ async def test_recorded_history_replays_without_nondeterminism(path: Path) -> No
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
 
     assert result.replay_failure is None, f"{path.name}: {result.replay_failure}"
+
+
+UNEXPLAINED = sorted((Path(__file__).parent / "histories_unexplained").glob("*.json"))
+
+
+@pytest.mark.xfail(
+    reason=(
+        "recorded during a chaos run (worker SIGKILLs, Temporal restart): the live run "
+        "suspended with workflow.now() of an earlier task, so its expiry came at once and "
+        "replay disagrees; under investigation (see the session note)"
+    ),
+    strict=False,
+)
+@pytest.mark.parametrize("path", UNEXPLAINED, ids=[path.stem for path in UNEXPLAINED])
+async def test_chaos_history_that_does_not_replay_yet(path: Path) -> None:
+    """A history from the chaos run that today's code cannot replay, kept until explained."""
+    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter, workflow_runner=SANDBOX)
+
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+
+    assert result.replay_failure is None, f"{path.name}: {result.replay_failure}"
