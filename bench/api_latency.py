@@ -19,7 +19,6 @@ import os
 import secrets
 import socket
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -27,27 +26,17 @@ from pathlib import Path
 
 import httpx
 from pydantic import SecretStr
-from temporalio.testing import WorkflowEnvironment
 
-from activities.hris.signing import key_from_secret, new_secret
+from bench._local import local_pipeline
+from bench._stack import percentile
 from config import Settings
 from starter.api_command import running_api
-from starter.hris_inbox import HrisInbox, InboxServer
 from starter.logs import configure_logging
-from starter.mailbox import Mailbox
-from tests.fixtures.temporal import binary, session_body
+from tests.fixtures.temporal import session_body
 from worker import running_worker
-from workflows import search
-from workflows.converter import data_converter
 
 PLATFORM_KEY = secrets.token_urlsafe(24)
 _AUTH = {"Authorization": f"Bearer {PLATFORM_KEY}"}
-
-
-def percentile(samples: list[float], q: float) -> float:
-    """The ``q`` quantile (0-1) of ``samples`` by nearest rank, in milliseconds."""
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
 
 
 async def _timed(http: httpx.AsyncClient, path: str, body: dict[str, str], status: int) -> float:
@@ -78,7 +67,7 @@ async def _round(http: httpx.AsyncClient, n: int) -> tuple[list[float], list[flo
 
 def _line(kind: str, n: int, samples: list[float]) -> str:
     quantiles = "   ".join(
-        f"{name} {percentile(samples, q):7.1f} ms"
+        f"{name} {percentile(samples, q) * 1000:7.1f} ms"
         for name, q in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))
     )
     return f"  N={n:<3} {kind:<9} {len(samples):4d} requests   {quantiles}"
@@ -124,51 +113,34 @@ def _secret(value: SecretStr | None) -> str:
 async def main(concurrency: list[int], rounds: int, *, in_process: bool) -> None:
     """For each N, ``rounds`` rounds of N concurrent withdraws and N concurrent faults."""
     configure_logging("WARNING")
-    secret = new_secret()
-    with tempfile.TemporaryDirectory() as tmp:
-        inbox = HrisInbox(key_from_secret(secret))
+    async with local_pipeline(
+        api_keys=SecretStr(f"platform:{PLATFORM_KEY}"),
+        resume_token_secret=SecretStr(secrets.token_urlsafe(32)),
+        task_queue=f"bench-{uuid.uuid4()}",
+    ) as stack:
+        env, settings = stack.env, stack.settings
+        api = (
+            running_api(settings, host="127.0.0.1", port=0, client=env.client)
+            if in_process
+            else api_process(settings, env.client.service_client.config.target_host)
+        )
         async with (
-            await WorkflowEnvironment.start_local(
-                dev_server_existing_path=binary("temporal"),
-                data_converter=data_converter,
-                search_attributes=list(search.ALL_KEYS),
-                dev_server_log_level="error",
-            ) as env,
-            InboxServer(inbox),
+            running_worker(env.client, settings),
+            api as url,
+            httpx.AsyncClient(base_url=url, timeout=60) as http,
         ):
-            with Mailbox(Path(tmp) / "mail") as mailbox:
-                settings = Settings(
-                    database_url=f"sqlite+aiosqlite:///{tmp}/exitflow.db",
-                    smtp_host=mailbox.hostname,
-                    smtp_port=mailbox.port,
-                    hris_webhook_url=inbox.url,
-                    hris_webhook_secret=secret,
-                    api_keys=SecretStr(f"platform:{PLATFORM_KEY}"),
-                    resume_token_secret=SecretStr(secrets.token_urlsafe(32)),
-                    task_queue=f"bench-{uuid.uuid4()}",
-                )
-                api = (
-                    running_api(settings, host="127.0.0.1", port=0, client=env.client)
-                    if in_process
-                    else api_process(settings, env.client.service_client.config.target_host)
-                )
-                async with (
-                    running_worker(env.client, settings),
-                    api as url,
-                    httpx.AsyncClient(base_url=url, timeout=60) as http,
-                ):
-                    await _round(http, 1)  # warm-up
-                    where = "in the worker's process" if in_process else "its own process"
-                    print(f"API {url} ({where}), one worker, SQLite, dev server; {rounds} rounds")
-                    for n in concurrency:
-                        withdraws: list[float] = []
-                        faults: list[float] = []
-                        for _ in range(rounds):
-                            w, f = await _round(http, n)
-                            withdraws += w
-                            faults += f
-                        print(_line("withdraw", n, withdraws))
-                        print(_line("fault", n, faults), flush=True)
+            await _round(http, 1)  # warm-up
+            where = "in the worker's process" if in_process else "its own process"
+            print(f"API {url} ({where}), one worker, SQLite, dev server; {rounds} rounds")
+            for n in concurrency:
+                withdraws: list[float] = []
+                faults: list[float] = []
+                for _ in range(rounds):
+                    w, f = await _round(http, n)
+                    withdraws += w
+                    faults += f
+                print(_line("withdraw", n, withdraws))
+                print(_line("fault", n, faults), flush=True)
 
 
 if __name__ == "__main__":

@@ -11,25 +11,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
 from temporalio import workflow
-from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.hris.signing import key_from_secret, new_secret
-from config import Settings
-from starter.hris_inbox import HrisInbox, InboxServer
+from bench._local import local_pipeline
+from bench._stack import percentile
+from starter.hris_inbox import HrisInbox
 from starter.mailbox import Mailbox
 from starter.sessions import SessionClient
-from tests.fixtures.temporal import binary, session_body
+from tests.fixtures.temporal import session_body
 from worker import running_worker
-from workflows import search
-from workflows.converter import data_converter
 from workflows.models import SegmentInput, WithdrawInput
 
 
@@ -51,9 +45,8 @@ class BareWorkflow:
 
 
 def _percentiles(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-    return f"p50 {statistics.median(ordered) * 1000:7.1f} ms   p99 {p99 * 1000:7.1f} ms"
+    p50, p99 = (percentile(samples, share) * 1000 for share in (0.5, 0.99))
+    return f"p50 {p50:7.1f} ms   p99 {p99:7.1f} ms"
 
 
 async def _exit_once(
@@ -82,39 +75,22 @@ async def _exit_once(
 
 async def main(count: int) -> None:
     """Withdraw ``count`` sessions one at a time and print the latency percentiles."""
-    secret = new_secret()
-    with tempfile.TemporaryDirectory() as tmp:
-        inbox = HrisInbox(key_from_secret(secret))
-        async with (
-            await WorkflowEnvironment.start_local(
-                dev_server_existing_path=binary("temporal"),
-                data_converter=data_converter,
-                search_attributes=list(search.ALL_KEYS),
-            ) as env,
-            InboxServer(inbox),
-        ):
-            with Mailbox(Path(tmp) / "mail") as mailbox:
-                settings = Settings(
-                    database_url=f"sqlite+aiosqlite:///{tmp}/exitflow.db",
-                    smtp_host=mailbox.hostname,
-                    smtp_port=mailbox.port,
-                    hris_webhook_url=inbox.url,
-                    hris_webhook_secret=secret,
+    async with local_pipeline() as stack:
+        env, inbox, mailbox, settings = stack.env, stack.inbox, stack.mailbox, stack.settings
+        queue = f"bench-{uuid.uuid4()}"
+        async with running_worker(env.client, settings, task_queue=queue):
+            sessions = SessionClient(env.client, queue)
+            await _exit_once(sessions, mailbox, inbox)  # warm-up
+            runs = [await _exit_once(sessions, mailbox, inbox) for _ in range(count)]
+        bare = []
+        async with Worker(env.client, task_queue=queue + "-bare", workflows=[BareWorkflow]):
+            for _ in range(count):
+                handle = await env.client.start_workflow(
+                    BareWorkflow.run, id=str(uuid.uuid4()), task_queue=queue + "-bare"
                 )
-                queue = f"bench-{uuid.uuid4()}"
-                async with running_worker(env.client, settings, task_queue=queue):
-                    sessions = SessionClient(env.client, queue)
-                    await _exit_once(sessions, mailbox, inbox)  # warm-up
-                    runs = [await _exit_once(sessions, mailbox, inbox) for _ in range(count)]
-                bare = []
-                async with Worker(env.client, task_queue=queue + "-bare", workflows=[BareWorkflow]):
-                    for _ in range(count):
-                        handle = await env.client.start_workflow(
-                            BareWorkflow.run, id=str(uuid.uuid4()), task_queue=queue + "-bare"
-                        )
-                        started = time.perf_counter()
-                        await handle.execute_update(BareWorkflow.finish)
-                        bare.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                await handle.execute_update(BareWorkflow.finish)
+                bare.append(time.perf_counter() - started)
     print(f"{count} withdrawals, one at a time, SQLite, Temporal dev server, one worker")
     print(f"  withdraw → receipt (record saved)  {_percentiles([r[0] for r in runs])}")
     print(f"  withdraw → signed webhook arrived  {_percentiles([r[1] for r in runs])}")
