@@ -10,6 +10,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from starter.api.text import refuse_nul_characters
+from workflows.codes import ErrorCode
 
 Role = Literal["platform", "hr", "ops"]
 ROLES: tuple[Role, ...] = ("platform", "hr", "ops")
@@ -39,6 +40,13 @@ class ApiError(Exception):
         self.message = message
         self.details = details
         self.headers = headers
+
+
+def invalid_field(field: str, message: str) -> ApiError:
+    """A 422 naming ``field``, in the contract's error shape."""
+    return ApiError(
+        422, ErrorCode.INVALID_FIELD, message, {"fields": [{"field": field, "message": message}]}
+    )
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,9 @@ from activities.database.reports import (
     WithdrawalReasons,
     run_report,
 )
-from starter.api.auth import ApiError, authorize
+from starter.api.auth import ApiError, authorize, invalid_field
 from starter.api.dashboard_charts import Bar, bar_chart, percent
 from starter.api.deps import State
-from starter.api.reports import invalid
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 _TEMPLATE = Template((Path(__file__).parent / "dashboard.html").read_text(encoding="utf-8"))
@@ -82,7 +81,7 @@ def _when(name: str, raw: str | None) -> datetime | None:
     try:
         return datetime.fromisoformat(raw)
     except ValueError as err:
-        raise invalid(name, f"{name} must be a date or an ISO 8601 time.") from err
+        raise invalid_field(name, f"{name} must be a date or an ISO 8601 time.") from err
 
 
 @router.get(

@@ -92,9 +92,7 @@ async def _invalid_request(request: Request, err: Exception) -> JSONResponse:
         except ApiError as refused:
             return await _api_error(request, refused)
     if any(item.get("type") == "json_invalid" for item in err.errors()):
-        return error_response(
-            400, "malformed_json", "The request body is not valid JSON.", {"fields": []}
-        )
+        return _malformed_json()
     fields = request_field_errors(err)
     names = ", ".join(item["field"] for item in fields)
     return error_response(
@@ -105,14 +103,18 @@ async def _invalid_request(request: Request, err: Exception) -> JSONResponse:
     )
 
 
+def _malformed_json() -> JSONResponse:
+    return error_response(
+        400, "malformed_json", "The request body is not valid JSON.", {"fields": []}
+    )
+
+
 async def _http_error(request: Request, err: Exception) -> JSONResponse:
     assert isinstance(err, StarletteHTTPException)
     if err.status_code == 400:
         # FastAPI's own answer to a body it cannot decode at all (bad UTF-8, nesting too
         # deep for the parser): the same refusal as any other malformed JSON.
-        return error_response(
-            400, "malformed_json", "The request body is not valid JSON.", {"fields": []}
-        )
+        return _malformed_json()
     codes = {404: "not_found", 405: "method_not_allowed"}
     code = codes.get(err.status_code, "http_error")
     message = "No such route." if err.status_code == 404 else str(err.detail)

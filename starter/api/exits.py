@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from activities.database import ExitPage, InvalidCursor
-from starter.api.auth import ApiError, allowed
+from starter.api.auth import allowed, invalid_field
 from starter.api.deps import State
 from starter.api.docs import error_responses
-from workflows.codes import ErrorCode, ExitKind
+from workflows.codes import ExitKind
 
 router = APIRouter(prefix="/v1/exits", tags=["exits"])
 
@@ -49,10 +49,4 @@ async def list_exits(
             cursor=cursor,
         )
     except InvalidCursor as err:
-        message = "cursor is not a next_cursor this API handed out."
-        raise ApiError(
-            422,
-            ErrorCode.INVALID_FIELD,
-            message,
-            {"fields": [{"field": "cursor", "message": message}]},
-        ) from err
+        raise invalid_field("cursor", "cursor is not a next_cursor this API handed out.") from err

@@ -21,19 +21,11 @@ from activities.database.reports import (
     WithdrawalReasons,
     run_report,
 )
-from starter.api.auth import ApiError, allowed
+from starter.api.auth import allowed, invalid_field
 from starter.api.deps import State
 from starter.api.docs import error_responses
-from workflows.codes import ErrorCode
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
-
-
-def invalid(field: str, message: str) -> ApiError:
-    """A 422 naming ``field``, in the contract's error shape."""
-    return ApiError(
-        422, ErrorCode.INVALID_FIELD, message, {"fields": [{"field": field, "message": message}]}
-    )
 
 
 def report_filter(
@@ -43,7 +35,7 @@ def report_filter(
 ) -> ReportFilter:
     """The window and job of a report, read from the query string."""
     if since is not None and until is not None and since >= until:
-        raise invalid("until", "until must be later than since.")
+        raise invalid_field("until", "until must be later than since.")
     return ReportFilter(since=since, until=until, job_id=job_id)
 
 
@@ -57,7 +49,7 @@ async def _run(
     try:
         return await run_report(state.store.engine, name, where, options)
     except ValueError as err:
-        raise invalid("change_at", f"{err}.") from err
+        raise invalid_field("change_at", f"{err}.") from err
 
 
 @router.get("/funnel", response_model=StageFunnel, summary="Exit rate per stage", **_ROUTE)
