@@ -60,9 +60,14 @@ class Settings(BaseSettings):
 
     api_keys: SecretStr | None = None
     resume_url_base: str = "http://localhost:8000/resume"
+    contest_url_base: str = "http://localhost:8000/contest"
+    """The candidate's page to contest a termination; the email adds session_id and token."""
     resume_token_secret: SecretStr | None = None
 
     log_level: str = "INFO"
+
+    retention_days: int = Field(default=365, ge=1)
+    """Ended sessions quiet for this many days lose their personal data (daily schedule)."""
 
     payload_keys: SecretStr | None = None
     """``kid:base64key,...`` (AES-256, first is active); unset means payloads in clear."""

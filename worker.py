@@ -17,6 +17,7 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.database import DatabaseActivities, Store
+from activities.database.rights_activities import DataRightsActivities
 from activities.email.activities import EmailActivities
 from activities.hris.activities import HrisActivities
 from activities.sms import SmsActivities
@@ -24,13 +25,21 @@ from config import Settings, get_settings
 from starter.logs import configure_logging
 from starter.metrics import prometheus_runtime
 from starter.request_ids import RequestIdWorkerInterceptor
+from starter.retention import ensure_retention_schedule_logged
 from workflows.codec import data_converter_for
 from workflows.downstream import DownstreamStepWorkflow
+from workflows.erasure import CandidateErasureWorkflow
+from workflows.retention import RetentionWorkflow
 from workflows.session import InterviewSessionWorkflow
 
 log = structlog.get_logger()
 
-WORKFLOWS = [InterviewSessionWorkflow, DownstreamStepWorkflow]
+WORKFLOWS = [
+    InterviewSessionWorkflow,
+    DownstreamStepWorkflow,
+    CandidateErasureWorkflow,
+    RetentionWorkflow,
+]
 
 # pydantic imports these lazily when it first validates an email; they are deterministic, so
 # the sandbox may share the already-loaded modules instead of re-importing them per run.
@@ -92,13 +101,18 @@ def activities_for(
     email = EmailActivities(settings, store)
     hris = HrisActivities(settings, http, store)
     sms = SmsActivities(settings, http, store)
+    rights = DataRightsActivities(store)
     return [
         database.record_session_event,
         database.record_downstream_change,
         database.record_delivery,
         email.send_candidate_email,
         hris.deliver_hris_event,
+        hris.deliver_hris_notice,
         sms.send_candidate_sms,
+        rights.erase_candidate,
+        rights.plan_retention,
+        rights.anonymise_retention_batch,
     ]
 
 
@@ -114,6 +128,7 @@ async def run_worker(settings: Settings | None = None) -> None:
         log.info(
             "worker started", task_queue=settings.task_queue, temporal=settings.temporal_address
         )
+        await ensure_retention_schedule_logged(client, settings)
         await stop.wait()
         log.info("worker stopping")
 

@@ -13,14 +13,11 @@ the second: a token never outlives the window it belongs to.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
-import json
 from datetime import datetime
 
 from pydantic import SecretStr
+
+from activities.signed_claims import InvalidClaims, has_expired, open_claims, sign_claims
 
 _DOMAIN = b"exitflow.resume.v1."
 
@@ -54,8 +51,7 @@ def sign_resume_token(
         resume_deadline: When the window closes (timezone-aware).
     """
     claims = {"sid": session_id, "tok": raw_token, "exp": int(resume_deadline.timestamp())}
-    body = _b64encode(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode())
-    return f"{body}.{_b64encode(_mac(secret, body))}"
+    return sign_claims(secret, _DOMAIN, claims)
 
 
 def open_resume_token(secret: bytes, token: str, *, session_id: str, now: datetime) -> str:
@@ -72,37 +68,10 @@ def open_resume_token(secret: bytes, token: str, *, session_id: str, now: dateti
             belongs to another session.
         ResumeTokenExpired: The token is genuine but its window is over.
     """
-    body, dot, signature = token.partition(".")
-    if not dot or not body:
-        raise InvalidResumeToken("not a signed resume token")
-    expected = _b64encode(_mac(secret, body))
-    if not hmac.compare_digest(signature.encode(), expected.encode()):
-        raise InvalidResumeToken("the signature does not match")
     try:
-        claims = json.loads(_b64decode(body))
-        sid, raw, exp = claims["sid"], claims["tok"], claims["exp"]
-    except (ValueError, KeyError, TypeError) as err:
-        raise InvalidResumeToken("the signed claims are malformed") from err
-    if not (isinstance(sid, str) and isinstance(raw, str) and isinstance(exp, int)):
-        raise InvalidResumeToken("the signed claims are malformed")
-    if not hmac.compare_digest(sid.encode(), session_id.encode()):
-        raise InvalidResumeToken("the token belongs to another session")
-    if now.timestamp() >= exp:
+        claims = open_claims(secret, _DOMAIN, token, session_id=session_id, text_fields=("tok",))
+    except InvalidClaims as err:
+        raise InvalidResumeToken(str(err)) from err
+    if has_expired(claims, now):
         raise ResumeTokenExpired("the resume window is over")
-    return raw
-
-
-def _mac(secret: bytes, body: str) -> bytes:
-    return hmac.new(secret, _DOMAIN + body.encode(), hashlib.sha256).digest()
-
-
-def _b64encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _b64decode(text: str) -> bytes:
-    try:
-        raw = text.encode("ascii")
-        return base64.urlsafe_b64decode(raw + b"=" * (-len(raw) % 4))
-    except (UnicodeEncodeError, binascii.Error) as err:
-        raise ValueError("not base64url") from err
+    return str(claims["tok"])

@@ -74,7 +74,13 @@ def start_body(
             "job": {"id": "job-sales-manager", "title": "Sales Manager"},
             "interviewer_id": "iv-7",
             "downstream": steps,
-            "policy": {"heartbeat_timeout_seconds": 3600, **(policy or {})},
+            # No contest window: a terminated session's workflow closes with its pipeline,
+            # as the benchmarks and the chaos run's "still retrying" count expect.
+            "policy": {
+                "heartbeat_timeout_seconds": 3600,
+                "contest_window_days": 0,
+                **(policy or {}),
+            },
         }
     )
 

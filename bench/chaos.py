@@ -28,6 +28,7 @@ from bench._checks import SCENARIOS, Report, check, emails_pending, webhooks_pen
 from bench._drive import FAULT, Platform, start_body
 from bench._stack import Stack, WorkerPool, bench_directory, run_main, running_stack
 from workflows.models import FaultAck, SessionView
+from workflows.session import session_workflow_id
 
 
 @dataclass
@@ -152,7 +153,7 @@ async def run_chaos(config: ChaosConfig, directory: Path) -> ChaosResult:
                 if task.done():
                     task.result()
             await asyncio.gather(workload, *faults)
-            await _settle(stack, plan, config.settle_seconds - (time.monotonic() - began))
+            await _settle(stack, plan, finals, config.settle_seconds)
             report = await check(stack, plan, finals)
             still = await stack.client.count_workflows(
                 'WorkflowType="InterviewSessionWorkflow" AND ExecutionStatus="Running"'
@@ -162,11 +163,27 @@ async def run_chaos(config: ChaosConfig, directory: Path) -> ChaosResult:
             report.counts["workflow task failures in worker log"] = log.count(
                 "Failed activation"
             ) + log.count("Workflow task failed")
+            await _keep_histories(stack, report, directory)
         finally:
             for task in [workload, *faults, supervisor, progress]:
                 task.cancel()
             await workers.stop()
         return ChaosResult(report, injector.injected, time.monotonic() - began)
+
+
+async def _keep_histories(stack: Stack, report: Report, directory: Path) -> None:
+    """Save the history of every session that missed its final state, for replay by hand."""
+    missed = [miss.split(" ", 1)[0] for miss in report.misses.get("final state", [])]
+    if not missed:
+        return
+    histories = directory / "histories"
+    histories.mkdir(exist_ok=True)
+    for sid in missed:
+        handle = stack.client.get_workflow_handle(session_workflow_id(sid))
+        with contextlib.suppress(Exception):
+            history = await handle.fetch_history()
+            (histories / f"{sid}.json").write_text(history.to_json())
+    print(f"histories of missed sessions kept in {histories}", file=sys.stderr)
 
 
 async def _workload(
@@ -177,17 +194,10 @@ async def _workload(
     prefix = uuid.uuid4().hex[:6]
     plan.update({f"c-{prefix}-{n}": names[n % len(names)] for n in range(config.sessions)})
     gate = asyncio.Semaphore(config.concurrency)
-    deadline = time.monotonic() + config.settle_seconds
 
     async def one(sid: str, scenario: str) -> None:
         async with gate:
             await _life(platform, sid, scenario, config.resume_window_hours)
-        # A session that never settles (e.g. a workflow task failing on replay) is a miss of
-        # the final-state check, not a hung run.
-        with contextlib.suppress(TimeoutError):
-            finals[sid] = await asyncio.wait_for(
-                platform.settled_view(sid), max(1.0, deadline - time.monotonic())
-            )
 
     await asyncio.gather(*(one(sid, scenario) for sid, scenario in plan.items()))
 
@@ -207,13 +217,35 @@ async def _progress(
         )
 
 
-async def _settle(stack: Stack, plan: dict[str, str], seconds: float) -> None:
-    """Wait until every expected webhook and email arrived (or time is up)."""
-    deadline = time.monotonic() + max(seconds, 30.0)
+async def _settle(
+    stack: Stack, plan: dict[str, str], finals: dict[str, SessionView], seconds: float
+) -> None:
+    """After the workload, wait until every session has ended and every expected webhook
+    and email arrived, or ``seconds`` passed; what has not settled by then is a miss.
+
+    The time counts from the end of the workload, so a slow machine gets the same chance
+    to settle as a fast one: the run checks what happened, not how fast.
+    """
+    platform = Platform(stack.client, stack.task_queue)
+    gate = asyncio.Semaphore(20)
+
+    async def look(sid: str) -> None:
+        async with gate:
+            with contextlib.suppress(TimeoutError):
+                finals[sid] = await asyncio.wait_for(
+                    platform.settled_view(sid, poll_seconds=60.0), 5.0
+                )
+
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if webhooks_pending(stack, plan) == 0 and emails_pending(stack, plan) == 0:
+        await asyncio.gather(*(look(sid) for sid in plan if sid not in finals))
+        if (
+            len(finals) == len(plan)
+            and webhooks_pending(stack, plan) == 0
+            and emails_pending(stack, plan) == 0
+        ):
             return
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(2.0)
 
 
 def print_result(result: ChaosResult) -> None:

@@ -11,7 +11,15 @@ import sys
 from pydantic import ValidationError
 
 from config import get_settings
-from starter import api_command, codec_command, report_commands, session_commands
+from starter import (
+    api_command,
+    codec_command,
+    contest_commands,
+    db_commands,
+    report_commands,
+    retention_commands,
+    session_commands,
+)
 from starter.logs import configure_logging
 from starter.output import print_json
 from starter.sessions import SessionRefused
@@ -75,6 +83,9 @@ def _parser() -> argparse.ArgumentParser:
     api_command.add_to(commands)
     report_commands.add_to(commands)
     codec_command.add_to(commands)
+    db_commands.add_to(commands)
+    contest_commands.add_to(commands)
+    retention_commands.add_to(commands)
     return parser
 
 

@@ -29,6 +29,7 @@ from starter.api.auth import ROLES
 from starter.api_command import running_api
 from starter.hris_inbox import HrisInbox, InboxServer
 from starter.mailbox import Mailbox
+from starter.retention import ensure_retention_schedule_logged
 from worker import connect, running_worker
 from workflows import search
 from workflows.codec import new_payload_key
@@ -174,6 +175,7 @@ async def run_embedded_stack(ports: EmbeddedPorts, var_dir: Path = VAR_DIR) -> N
             running_worker(client, settings),
             running_api(settings, host="127.0.0.1", port=ports.api, client=client) as api_url,
         ):
+            await ensure_retention_schedule_logged(client, settings)
             _print_banner(ports, settings, var_dir, mailbox.port, api_url, dev_api_keys(kept))
             await stop.wait()
             print("\nstopping: API, worker, Temporal, SMTP, HR inbox ...", flush=True)

@@ -15,6 +15,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from workflows.codes import ErrorCode, SessionStatus
+from workflows.contest_models import ContestDecisionInput, ContestInput, ContestReceipt
 from workflows.models import (
     CompleteInput,
     ExitPreview,
@@ -95,6 +96,16 @@ class SessionClient:
         """The interview finished."""
         return await self._update(session_id, "complete", CompleteInput(), SessionView)
 
+    async def contest(self, session_id: str, request: ContestInput) -> ContestReceipt:
+        """The terminated candidate contests the decision (with the workflow's raw token)."""
+        return await self._update(session_id, "contest", request, ContestReceipt)
+
+    async def decide_contest(
+        self, session_id: str, decision: ContestDecisionInput
+    ) -> ContestReceipt:
+        """HR upholds or overturns the session's open contest."""
+        return await self._update(session_id, "decide_contest", decision, ContestReceipt)
+
     async def status(self, session_id: str) -> SessionView:
         """The session view (works on running and closed sessions)."""
         return await self._call(self._handle(session_id).query(InterviewSessionWorkflow.get_status))
@@ -136,6 +147,25 @@ class SessionClient:
 
 def _closed_refusal(update: str, view: SessionView) -> SessionRefused:
     details = {"status": view.status.value}
+    if update == "contest" and view.status is SessionStatus.TERMINATED:
+        # A terminated session's workflow closes when its contest window does.
+        return SessionRefused(
+            ErrorCode.CONTEST_WINDOW_CLOSED,
+            "The period to contest this termination is over.",
+            details,
+        )
+    if update == "contest":
+        return SessionRefused(
+            ErrorCode.SESSION_NOT_TERMINATED,
+            f"Only a terminated session can be contested; this one is {view.status.value}.",
+            details,
+        )
+    if update == "decide_contest":
+        return SessionRefused(
+            ErrorCode.NO_OPEN_CONTEST,
+            "This session has no contest waiting for a decision.",
+            details,
+        )
     if update == "resume" and view.status is SessionStatus.EXPIRED:
         return SessionRefused(
             ErrorCode.RESUME_WINDOW_CLOSED,

@@ -69,6 +69,10 @@ class TerminationReason(StrEnum):
 ABANDONED_REASON = "heartbeat_timeout"
 """Reason code of an ``abandoned`` exit: the candidate's page stopped heartbeating."""
 
+REINSTATED_REASON = "termination_overturned"
+"""Reason code of an ``expired`` exit after HR overturned a termination and the candidate
+did not come back inside the fresh resume window."""
+
 
 class EventType(StrEnum):
     """Every state change exitflow reports; all but the reminder go to the HR system."""
@@ -82,6 +86,9 @@ class EventType(StrEnum):
     EXPIRED = "interview.expired"
     DOWNSTREAM_CANCELLED = "downstream.cancelled"
     RESUME_REMINDER = "interview.resume_reminder"
+    TERMINATION_CONTESTED = "termination.contested"
+    TERMINATION_UPHELD = "termination.upheld"
+    TERMINATION_OVERTURNED = "termination.overturned"
 
     @property
     def goes_to_hris(self) -> bool:
@@ -101,8 +108,19 @@ _CANDIDATE_EVENTS = frozenset(
         EventType.TERMINATED,
         EventType.EXPIRED,
         EventType.RESUME_REMINDER,
+        EventType.TERMINATION_CONTESTED,
+        EventType.TERMINATION_UPHELD,
+        EventType.TERMINATION_OVERTURNED,
     }
 )
+
+
+class ContestStatus(StrEnum):
+    """Where a candidate's contest of a termination stands."""
+
+    OPEN = "open"
+    UPHELD = "upheld"
+    OVERTURNED = "overturned"
 
 
 class DownstreamKind(StrEnum):
@@ -133,3 +151,9 @@ class ErrorCode(StrEnum):
     SESSION_CONFLICT = "session_conflict"
     RESUME_WINDOW_CLOSED = "resume_window_closed"
     INVALID_RESUME_TOKEN = "invalid_resume_token"
+    SESSION_NOT_TERMINATED = "session_not_terminated"
+    CONTEST_WINDOW_CLOSED = "contest_window_closed"
+    INVALID_CONTEST_TOKEN = "invalid_contest_token"
+    ALREADY_CONTESTED = "already_contested"
+    NO_OPEN_CONTEST = "no_open_contest"
+    CONTEST_NOT_FOUND = "contest_not_found"

@@ -9,6 +9,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.database.activities import DatabaseActivities
+    from workflows.clock import CLOCK_FREE_DECISIONS, SOONEST
     from workflows.codes import DownstreamStatus
     from workflows.events import DownstreamChange
     from workflows.models import DownstreamStep
@@ -40,7 +41,9 @@ class DownstreamStepWorkflow:
         """Wait for the scheduled time; return how the step ended."""
         try:
             delay = request.step.scheduled_at - workflow.now()
-            if delay.total_seconds() > 0:
+            if workflow.patched(CLOCK_FREE_DECISIONS):
+                await workflow.sleep(max(delay, SOONEST))
+            elif delay.total_seconds() > 0:
                 await workflow.sleep(delay)
         except asyncio.CancelledError:
             # The cancellation is the outcome, not a failure: record it and end cleanly so

@@ -9,6 +9,8 @@ from pydantic import BaseModel, Field
 from workflows.codes import DownstreamStatus, EventType, SessionStatus
 from workflows.models import (
     Candidate,
+    Consent,
+    Contest,
     DownstreamView,
     ExitRecord,
     Job,
@@ -25,6 +27,15 @@ class Suspension(BaseModel):
     suspended_at: datetime
     resume_deadline: datetime
     resume_token: str
+
+
+class ContestWindow(BaseModel):
+    """The time a terminated candidate has to contest the decision, and its raw token."""
+
+    exit_id: str
+    opened_at: datetime
+    deadline: datetime
+    contest_token: str
 
 
 class SessionSnapshot(BaseModel):
@@ -44,6 +55,8 @@ class SessionSnapshot(BaseModel):
     segments: list[Segment] = Field(default_factory=list)
     suspension: Suspension | None = None
     downstream: list[DownstreamView] = Field(default_factory=list)
+    consent: Consent | None = None
+    contest_window: ContestWindow | None = None
 
 
 class SessionEvent(BaseModel):
@@ -61,6 +74,8 @@ class SessionEvent(BaseModel):
     session: SessionSnapshot
     exit: ExitRecord | None = None
     cancelled_steps: list[DownstreamView] = Field(default_factory=list)
+    contest: Contest | None = None
+    """Set on ``termination.*`` events: the contest as it stands after the event."""
 
 
 class DownstreamChange(BaseModel):

@@ -9,9 +9,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from workflows.codes import (
+    ContestStatus,
     DownstreamKind,
     DownstreamStatus,
     ExitKind,
@@ -84,6 +93,34 @@ class SessionPolicy(Message):
     )
     channels: list[Channel] = Field(default=["email"], max_length=2)
     can_reapply: bool = True
+    contest_window_days: float = Field(
+        default=30,
+        ge=0,
+        le=365,
+        description="How long a terminated candidate may contest the decision; 0 allows none.",
+    )
+
+
+class Consent(Message):
+    """The notice the candidate was shown and accepted before the AI interview.
+
+    Kept with the session and in the audit entry of its start, so that what was agreed
+    to, and when, can be shown later.
+    """
+
+    notice_version: str = Field(min_length=1, max_length=64)
+    accepted_at: AwareDatetime
+    text_sha256: str | None = Field(
+        default=None,
+        pattern=r"^[0-9A-Fa-f]{64}$",
+        description="SHA-256 (hex) of the notice text as shown to the candidate.",
+    )
+
+    @field_validator("text_sha256")
+    @classmethod
+    def _lower_hex(cls, value: str | None) -> str | None:
+        # One spelling of a digest, so that a repeated start compares equal either way.
+        return value.lower() if value is not None else None
 
 
 class StartSession(Message):
@@ -96,6 +133,8 @@ class StartSession(Message):
     stages: list[StageName] = Field(default_factory=lambda: list(DEFAULT_STAGES), min_length=1)
     downstream: list[DownstreamStep] = Field(default_factory=list, max_length=20)
     policy: SessionPolicy = Field(default_factory=SessionPolicy)
+    consent: Consent | None = None
+    """Optional: sessions started without one (and their recorded histories) still work."""
 
     @model_validator(mode="after")
     def _unique_names(self) -> StartSession:
@@ -242,6 +281,29 @@ class DownstreamView(BaseModel):
     status: DownstreamStatus
 
 
+class Contest(BaseModel):
+    """A candidate's contest of one termination and, once made, HR's decision on it."""
+
+    contest_id: str
+    exit_id: str
+    """The termination contested."""
+    statement: str
+    contested_at: datetime
+    status: ContestStatus
+    decided_at: datetime | None = None
+    decided_by: Actor | None = None
+    decision_explanation: str | None = None
+
+
+class ContestView(BaseModel):
+    """Whether the latest termination may be contested, until when, and the contest if filed."""
+
+    exit_id: str
+    deadline: datetime
+    """When the contest window closes (or closed)."""
+    contest: Contest | None = None
+
+
 class SessionView(BaseModel):
     """Everything a reader needs about a session, at one moment."""
 
@@ -256,6 +318,8 @@ class SessionView(BaseModel):
     job_id: str
     interviewer_id: str
     exits: list[ExitRecord] = Field(default_factory=list)
+    consent: Consent | None = None
+    contest: ContestView | None = None
 
 
 class ExitPreview(BaseModel):

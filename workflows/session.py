@@ -11,7 +11,9 @@ from temporalio.exceptions import ChildWorkflowError, WorkflowAlreadyStartedErro
 
 with workflow.unsafe.imports_passed_through():
     from workflows import messages, pipeline, search
+    from workflows.clock import CLOCK_FREE_DECISIONS, SOONEST
     from workflows.codes import DownstreamStatus, EventType, ExitKind, SessionStatus
+    from workflows.contest import ContestHandlers
     from workflows.downstream import (
         DownstreamStepInput,
         DownstreamStepWorkflow,
@@ -43,13 +45,14 @@ def session_workflow_id(session_id: str) -> str:
 
 
 @workflow.defn
-class InterviewSessionWorkflow:
+class InterviewSessionWorkflow(ContestHandlers):
     """A session that keeps the candidate's work whatever ends it, and tells everyone once.
 
     Commands that can be refused are updates with validators, so a refusal leaves no trace
     in history; the heartbeat is a signal; reads are queries. Every suspension and every
     end runs the exit pipeline: the record is saved before the command answers, then the HR
-    system, the candidate and the downstream steps are dealt with concurrently.
+    system, the candidate and the downstream steps are dealt with concurrently. A termination
+    may be contested: the session stays open for that (``ContestHandlers``, contest.py).
     """
 
     @workflow.init
@@ -72,7 +75,7 @@ class InterviewSessionWorkflow:
         await self._start_downstream()
         await pipeline.record(self._started)
         self._notify(self._started)
-        while not self._state.status.is_terminal:
+        while not self._state.status.is_terminal or await self._hear_contest():
             if self._state.status is SessionStatus.ACTIVE:
                 await self._watch_heartbeats()
             else:
@@ -175,6 +178,7 @@ class InterviewSessionWorkflow:
             new_id=self._new_id,
         )
         assert record is not None
+        self._open_contest_window(record)
         await self._transition(EventType.TERMINATED, record)
         return self._receipt(record, messages.termination_message(start.candidate))
 
@@ -211,7 +215,42 @@ class InterviewSessionWorkflow:
 
     async def _watch_heartbeats(self) -> None:
         # The timer is not reset by each heartbeat (that would cost two history events per
-        # beat); it fires at the deadline known now and re-arms if a beat came meanwhile.
+        # beat); it fires at the deadline known now and re-arms if a sign of life came.
+        if not workflow.patched(CLOCK_FREE_DECISIONS):
+            return await self._watch_heartbeats_by_clock()
+        seen, alive = self._state.transitions, self._state.signs_of_life
+        remaining = self._state.heartbeat_deadline() - self._now()
+        if await self._wait_for_change(seen, max(remaining, SOONEST)):
+            return
+        if self._state.signs_of_life == alive:
+            record = self._state.abandon(now=self._now(), new_id=self._new_id)
+            await self._transition(EventType.SUSPENDED, record)
+
+    async def _run_resume_window(self) -> None:
+        if not workflow.patched(CLOCK_FREE_DECISIONS):
+            return await self._run_resume_window_by_clock()
+        suspension = self._state.suspension
+        assert suspension is not None
+        seen = self._state.transitions
+        reminder_at = self._state.reminder_due_at()
+        if reminder_at is not None:
+            if not await self._wait_for_change(seen, max(reminder_at - self._now(), SOONEST)):
+                await self._remind(suspension.suspension_id)
+            return
+        remaining = suspension.resume_deadline - self._now()
+        if not await self._wait_for_change(seen, max(remaining, SOONEST)):
+            record = self._state.expire(now=self._now(), new_id=self._new_id)
+            await self._transition(EventType.EXPIRED, record)
+
+    async def _remind(self, suspension_id: str) -> None:
+        self._state.reminded_suspension_id = suspension_id
+        reminder = self._event(EventType.RESUME_REMINDER)
+        await pipeline.record(reminder)
+        self._notify(reminder)
+
+    # Before CLOCK_FREE_DECISIONS: kept so that sessions started earlier still replay.
+
+    async def _watch_heartbeats_by_clock(self) -> None:
         seen = self._state.transitions
         remaining = self._state.heartbeat_deadline() - self._now()
         if remaining > timedelta(0) and await self._wait_for_change(seen, remaining):
@@ -220,17 +259,14 @@ class InterviewSessionWorkflow:
             record = self._state.abandon(now=self._now(), new_id=self._new_id)
             await self._transition(EventType.SUSPENDED, record)
 
-    async def _run_resume_window(self) -> None:
+    async def _run_resume_window_by_clock(self) -> None:
         suspension = self._state.suspension
         assert suspension is not None
         seen = self._state.transitions
         reminder_at = self._state.reminder_due_at()
         if reminder_at is not None and reminder_at > self._now():
             if not await self._wait_for_change(seen, reminder_at - self._now()):
-                self._state.reminded_suspension_id = suspension.suspension_id
-                reminder = self._event(EventType.RESUME_REMINDER)
-                await pipeline.record(reminder)
-                self._notify(reminder)
+                await self._remind(suspension.suspension_id)
             return
         remaining = suspension.resume_deadline - self._now()
         if remaining > timedelta(0) and await self._wait_for_change(seen, remaining):

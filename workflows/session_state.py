@@ -14,16 +14,19 @@ from datetime import datetime, timedelta
 
 from workflows.codes import (
     ABANDONED_REASON,
+    REINSTATED_REASON,
     DownstreamStatus,
     ErrorCode,
     EventType,
     ExitKind,
     SessionStatus,
 )
+from workflows.contest_state import ContestState
 from workflows.errors import refusal
 from workflows.events import SessionEvent, SessionSnapshot, Suspension
 from workflows.models import (
     ClientInfo,
+    Contest,
     DownstreamView,
     ExitRecord,
     FaultInfo,
@@ -52,12 +55,14 @@ class SessionState:
         self.started_at = now
         self.ended_at: datetime | None = None
         self.last_seen_at = now
+        self.signs_of_life = 0
         self.last_client: ClientInfo | None = None
         self.segments: dict[str, Segment] = {}
         self.exits: list[ExitRecord] = []
         self.current_exit: ExitRecord | None = None
         self.suspension: Suspension | None = None
         self.reminded_suspension_id: str | None = None
+        self.contests = ContestState()
         self.downstream = {
             step.step_id: DownstreamView(
                 step_id=step.step_id,
@@ -142,6 +147,7 @@ class SessionState:
         self.segments.pop(segment.segment_id, None)
         self.segments[segment.segment_id] = saved
         self.last_seen_at = now
+        self.signs_of_life += 1
         stages = self.start.stages
         if stages.index(segment.stage) > stages.index(self.stage):
             self.stage = segment.stage
@@ -151,6 +157,7 @@ class SessionState:
     def see_heartbeat(self, client: ClientInfo | None, now: datetime) -> None:
         """Note that the candidate's page is alive."""
         self.last_seen_at = now
+        self.signs_of_life += 1
         if client is not None:
             self.last_client = client
 
@@ -191,7 +198,26 @@ class SessionState:
         self.suspension = None
         self.current_exit = None
         self.last_seen_at = now
+        self.signs_of_life += 1
         self._move_to(SessionStatus.ACTIVE)
+
+    def reinstate(self, *, now: datetime, new_id: IdSource) -> Suspension:
+        """HR overturned the termination: suspended again, with a fresh window and token.
+
+        Every saved segment is kept; the termination stays in ``exits`` as what happened.
+        """
+        window = timedelta(hours=self.start.policy.resume_window_hours)
+        self.suspension = Suspension(
+            suspension_id=new_id(),
+            exit_id=self.exits[-1].exit_id,
+            suspended_at=now,
+            resume_deadline=now + window,
+            resume_token=new_id().replace("-", "") + new_id().replace("-", ""),
+        )
+        self.current_exit = None
+        self.ended_at = None
+        self._move_to(SessionStatus.SUSPENDED)
+        return self.suspension
 
     def reminder_due_at(self) -> datetime | None:
         """When the open suspension's reminder should go out, or None if none is owed."""
@@ -200,14 +226,18 @@ class SessionState:
             return None
         if self.reminded_suspension_id == self.suspension.suspension_id:
             return None
-        return self.suspension.resume_deadline - timedelta(hours=hours)
+        # Compared with the suspension's own start, not the clock: one that would fall
+        # before the window opened is not owed at all.
+        due_at = self.suspension.resume_deadline - timedelta(hours=hours)
+        return due_at if due_at > self.suspension.suspended_at else None
 
     def expire(self, *, now: datetime, new_id: IdSource) -> ExitRecord:
         """The resume window closed unused; the interruption's reason and fault carry over."""
+        # Only a reinstated session is suspended without the exit that interrupted it.
         interrupted = self.current_exit
         record = self._add_exit(
             kind=ExitKind.EXPIRED,
-            reason_code=interrupted.reason_code if interrupted else ABANDONED_REASON,
+            reason_code=interrupted.reason_code if interrupted else REINSTATED_REASON,
             now=now,
             new_id=new_id,
         )
@@ -261,6 +291,7 @@ class SessionState:
         now: datetime,
         exit_record: ExitRecord | None = None,
         cancelled: list[DownstreamView] | None = None,
+        contest: Contest | None = None,
     ) -> SessionEvent:
         """A numbered event carrying a snapshot of the session as it is now.
 
@@ -280,6 +311,7 @@ class SessionState:
             session=self.snapshot(),
             exit=exit_record,
             cancelled_steps=cancelled or [],
+            contest=contest,
         )
 
     def snapshot(self) -> SessionSnapshot:
@@ -300,6 +332,8 @@ class SessionState:
             segments=list(self.segments.values()),
             suspension=self.suspension,
             downstream=[step.model_copy() for step in self.downstream.values()],
+            consent=start.consent,
+            contest_window=self.contests.window,
         )
 
     def view(self) -> SessionView:
@@ -316,4 +350,6 @@ class SessionState:
             job_id=self.start.job.id,
             interviewer_id=self.start.interviewer_id,
             exits=list(self.exits),
+            consent=self.start.consent,
+            contest=self.contests.view(),
         )

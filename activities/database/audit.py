@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from workflows.codes import EventType
 from workflows.events import SessionEvent
-from workflows.models import Candidate, ExitRecord
+from workflows.models import Candidate, Contest, ExitRecord
 
 GENESIS_HASH = "0" * 64
 """``prev_hash`` of the first entry of the chain."""
@@ -84,7 +84,9 @@ def audit_body(event: SessionEvent) -> str:
 
     Returns:
         Canonical JSON covering the event's id, type and time, the session's ids, status
-        and stage, the exit (if any) and the ids of cancelled downstream steps.
+        and stage, the consent the session started with (on ``interview.started``, if
+        any), the exit (if any), the ids of cancelled downstream steps, and a termination's
+        contest deadline or the contest and its decision.
     """
     session = event.session
     facts: dict[str, Any] = {
@@ -99,11 +101,31 @@ def audit_body(event: SessionEvent) -> str:
         "status": str(session.status),
         "stage": session.current_stage,
     }
+    if event.type is EventType.STARTED and session.consent is not None:
+        # Only when given: the bodies (and hashes) of sessions without one stay as they were.
+        facts["consent"] = session.consent.model_dump(mode="json")
     if event.exit is not None:
         facts["exit"] = _exit_facts(event.exit, session.candidate)
     if event.type is EventType.DOWNSTREAM_CANCELLED or event.cancelled_steps:
         facts["cancelled_steps"] = sorted(step.step_id for step in event.cancelled_steps)
+    if event.type is EventType.TERMINATED and session.contest_window is not None:
+        facts["contest_deadline"] = iso_utc(session.contest_window.deadline)
+    if event.contest is not None:
+        facts["contest"] = _contest_facts(event.contest, session.candidate)
     return canonical_json(facts)
+
+
+def _contest_facts(contest: Contest, candidate: Candidate) -> dict[str, Any]:
+    return {
+        "contest_id": contest.contest_id,
+        "exit_id": contest.exit_id,
+        "status": str(contest.status),
+        "contested_at": iso_utc(contest.contested_at),
+        "statement": mask_candidate(contest.statement, candidate),
+        "decided_at": iso_utc(contest.decided_at) if contest.decided_at else None,
+        "decided_by": contest.decided_by.model_dump(mode="json") if contest.decided_by else None,
+        "decision_explanation": mask_candidate(contest.decision_explanation, candidate),
+    }
 
 
 def _exit_facts(record: ExitRecord, candidate: Candidate) -> dict[str, Any]:

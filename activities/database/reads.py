@@ -15,6 +15,7 @@ from workflows.codes import DownstreamKind, DownstreamStatus, ExitKind, FaultCau
 from workflows.models import (
     Actor,
     ClientInfo,
+    Consent,
     DownstreamView,
     ExitRecord,
     FaultInfo,
@@ -167,4 +168,15 @@ def session_view(
         job_id=session.job_id,
         interviewer_id=session.interviewer_id,
         exits=records,
+        consent=_consent(session),
+    )
+
+
+def _consent(session: SessionRow) -> Consent | None:
+    if session.consent_notice_version is None or session.consent_accepted_at is None:
+        return None
+    return Consent(
+        notice_version=session.consent_notice_version,
+        accepted_at=session.consent_accepted_at,
+        text_sha256=session.consent_text_sha256,
     )

@@ -13,6 +13,7 @@ from activities.database.rows import (
     SUSPENDING_KINDS,
     Values,
     candidate_tag_values,
+    contest_values,
     downstream_values,
     event_values,
     exit_values,
@@ -22,14 +23,15 @@ from activities.database.rows import (
 from activities.database.tables import (
     AuditRow,
     Base,
-    CandidateTagRow,
+    ContestRow,
     DownstreamStepRow,
     ExitRow,
     SegmentRow,
     SessionEventRow,
     SessionRow,
 )
-from workflows.codes import DownstreamStatus, EventType
+from activities.database.tagging import insert_tags
+from workflows.codes import ContestStatus, DownstreamStatus, EventType
 from workflows.events import SessionEvent
 
 AUDIT_LOCK = 0x6578_6974_666C_6F77  # "exitflow": one chain, one lock, across processes
@@ -59,13 +61,12 @@ async def record(session: AsyncSession, dialect: str, event: SessionEvent) -> bo
         await session.execute(insert(dialect, ExitRow).values(**values).on_conflict_do_nothing())
         if values["kind"] in SUSPENDING_KINDS:
             await _mark_from_earlier_outcome(session, values)
-        if tags := candidate_tag_values(event, event.exit):
-            await session.execute(
-                insert(dialect, CandidateTagRow).values(tags).on_conflict_do_nothing()
-            )
+        await insert_tags(session, dialect, candidate_tag_values(event, event.exit))
     if event.type in _OUTCOME_COLUMN:
         await _mark_interrupted_exit(session, event)
     await upsert_downstream(session, dialect, downstream_values(event))
+    if (contest := contest_values(event)) is not None:
+        await _upsert_contest(session, dialect, contest)
     await _append_audit(session, dialect, event)
     return True
 
@@ -100,6 +101,21 @@ async def upsert_downstream(session: AsyncSession, dialect: str, rows: Sequence[
         index_elements=["session_id", "step_id"],
         set_={key: stmt.excluded[key] for key in ("status", "reason", "updated_at")},
         where=and_(DownstreamStepRow.status == scheduled, stmt.excluded.status != scheduled),
+    )
+    await session.execute(stmt)
+
+
+async def _upsert_contest(session: AsyncSession, dialect: str, values: Values) -> None:
+    """Insert the contest, or move a stored open one to its decision (never back)."""
+    stmt = insert(dialect, ContestRow).values(**values)
+    decision = ("status", "decided_at", "decided_by_id", "decided_by_name", "decision_explanation")
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["contest_id"],
+        set_={key: stmt.excluded[key] for key in decision},
+        where=and_(
+            ContestRow.status == ContestStatus.OPEN.value,
+            stmt.excluded.status != ContestStatus.OPEN.value,
+        ),
     )
     await session.execute(stmt)
 

@@ -13,6 +13,9 @@ Values = dict[str, Any]
 SUSPENDING_KINDS = (ExitKind.SYSTEM_FAULT.value, ExitKind.ABANDONED.value)
 """Exit kinds that leave a session open to resume (or to expire)."""
 
+STAGE_LIST_SEPARATOR = ","
+"""Joins a session's stages into ``sessions.stage_list``; no stage name contains it."""
+
 FINAL_DELIVERY_OUTCOMES = ("sent", "failed")
 """Delivery outcomes that a later ``pending`` must never overwrite."""
 
@@ -31,6 +34,7 @@ PREFERENCE_TAGS: dict[str, str] = {
 def session_values(event: SessionEvent) -> Values:
     """The ``sessions`` row as of ``event``."""
     session = event.session
+    consent = session.consent
     return {
         "session_id": session.session_id,
         "workflow_id": session.workflow_id,
@@ -43,7 +47,11 @@ def session_values(event: SessionEvent) -> Values:
         "job_title": session.job.title,
         "interviewer_id": session.interviewer_id,
         "stages": list(session.stages),
+        "stage_list": STAGE_LIST_SEPARATOR.join(session.stages),
         "policy": session.policy.model_dump(mode="json"),
+        "consent_notice_version": consent.notice_version if consent else None,
+        "consent_accepted_at": consent.accepted_at if consent else None,
+        "consent_text_sha256": consent.text_sha256 if consent else None,
         "status": str(session.status),
         "current_stage": session.current_stage,
         "started_at": session.started_at,
@@ -79,6 +87,7 @@ def exit_values(event: SessionEvent, record: ExitRecord) -> Values:
         "reason_code": record.reason_code,
         "stage": record.stage,
         "at": record.at,
+        "session_started_at": session.started_at,
         "comment": record.comment,
         "explanation": record.explanation,
         "notice_text": record.notice_text,
@@ -129,6 +138,26 @@ def downstream_values(event: SessionEvent) -> list[Values]:
         }
         for step in event.session.downstream
     ]
+
+
+def contest_values(event: SessionEvent) -> Values | None:
+    """The ``contests`` row as of a ``termination.*`` event, or None for any other event."""
+    contest = event.contest
+    if contest is None:
+        return None
+    return {
+        "contest_id": contest.contest_id,
+        "session_id": event.session.session_id,
+        "exit_id": contest.exit_id,
+        "candidate_id": event.session.candidate.id,
+        "statement": contest.statement,
+        "contested_at": contest.contested_at,
+        "status": str(contest.status),
+        "decided_at": contest.decided_at,
+        "decided_by_id": contest.decided_by.id if contest.decided_by else None,
+        "decided_by_name": contest.decided_by.name if contest.decided_by else None,
+        "decision_explanation": contest.decision_explanation,
+    }
 
 
 def event_values(event: SessionEvent) -> Values:

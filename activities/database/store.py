@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, not_, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from activities.database import recording
+from activities.database import migrations, recording
+from activities.database.anonymise import keep_anonymised
 from activities.database.audit import AuditVerification, ChainWalk
 from activities.database.engine import DEFERRED_BEGIN, create_engine
 from activities.database.reads import (
@@ -24,7 +25,6 @@ from activities.database.reads import (
 from activities.database.rows import FINAL_DELIVERY_OUTCOMES
 from activities.database.tables import (
     AuditRow,
-    Base,
     DeliveryRow,
     DownstreamStepRow,
     ExitRow,
@@ -72,12 +72,19 @@ class Store:
         """The engine underneath, for readiness checks and ad-hoc reports."""
         return self._engine
 
-    async def create_schema(self) -> None:
-        """Create every missing table and index; safe to call from many processes at once."""
+    async def create_schema(self, revision: str = "head") -> None:
+        """Upgrade the schema with its migrations; safe to call from many processes at once.
+
+        One transaction under one lock: a database made before migrations existed is
+        stamped at the baseline first, then upgraded.
+
+        Args:
+            revision: The revision to reach; the newest by default.
+        """
         async with self._engine.begin() as conn:
             if self._dialect == "postgresql":
                 await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
-            await conn.run_sync(Base.metadata.create_all)
+            await migrations.upgrade(conn, revision)
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
@@ -88,13 +95,18 @@ class Store:
 
         The session row only moves to a higher ``seq`` (events may arrive out of order), a
         segment only to a later ``saved_at``, a downstream step only forward. A resumed or
-        expired event stamps the session's open ``system_fault``/``abandoned`` exit.
+        expired event stamps the session's open ``system_fault``/``abandoned`` exit. A
+        session already anonymised (retention, erasure) stays so: a late event (a contest
+        filed after an erasure) does not bring its personal data back.
 
         Returns:
             False when the event was already recorded (nothing written).
         """
         async with self._sessions() as session, session.begin():
-            return await recording.record(session, self._dialect, event)
+            recorded = await recording.record(session, self._dialect, event)
+            if recorded:
+                await keep_anonymised(session, event.session.session_id)
+            return recorded
 
     async def record_downstream_change(self, change: DownstreamChange) -> None:
         """Record a downstream step's new status; it only moves forward, repeats are no-ops."""
@@ -162,6 +174,14 @@ class Store:
                     break
                 after = batch[-1].id
         return walk.result()
+
+    async def is_anonymised(self, session_id: str) -> bool:
+        """Whether the session's personal data was erased or aged out of the store."""
+        async with self._read_sessions() as session:
+            at = await session.scalar(
+                select(SessionRow.anonymised_at).where(SessionRow.session_id == session_id)
+            )
+        return at is not None
 
     async def get_session(self, session_id: str) -> SessionView | None:
         """The session as last recorded, in the contract's view shape, or None if unknown."""

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -78,16 +79,18 @@ class SessionRow(Base):
             "job_id",
             "status",
         ),
-        # The funnel groups by the JSON stage list: SQLite only, since PostgreSQL caps the
-        # size of an index entry and a session's stage list has no length limit.
+        # The funnel groups by the stage list: SQLite only, since PostgreSQL caps the size
+        # of an index entry and a session's stage list has no length limit.
         Index(
             "ix_sessions_funnel",
             "started_at",
             "job_id",
             "current_stage",
             "status",
-            "stages",
+            "stage_list",
         ).ddl_if(dialect="sqlite"),
+        # Retention finds ended sessions not yet anonymised, oldest first.
+        Index("ix_sessions_anonymised_at_updated_at", "anonymised_at", "updated_at"),
     )
 
     session_id: Mapped[str] = mapped_column(primary_key=True)
@@ -101,7 +104,14 @@ class SessionRow(Base):
     job_title: Mapped[str] = mapped_column(String(200))
     interviewer_id: Mapped[str] = mapped_column(index=True)
     stages: Mapped[list[Any]]
+    # ``stages`` joined by commas (no stage name has one): the funnel groups on it, which
+    # costs PostgreSQL a fraction of hashing the JSON list.
+    stage_list: Mapped[str | None] = mapped_column(Text)
     policy: Mapped[dict[str, Any]]
+    # The notice the candidate accepted before the interview (all three None without one).
+    consent_notice_version: Mapped[str | None] = mapped_column(String(64))
+    consent_accepted_at: Mapped[datetime | None]
+    consent_text_sha256: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(32), index=True)
     current_stage: Mapped[str] = mapped_column(String(64))
     started_at: Mapped[datetime] = mapped_column(index=True)
@@ -109,6 +119,8 @@ class SessionRow(Base):
     ended_at: Mapped[datetime | None]
     resume_deadline: Mapped[datetime | None]
     last_event_seq: Mapped[int]
+    anonymised_at: Mapped[datetime | None]
+    """When retention or an erasure removed the candidate's personal data from the session."""
 
 
 class SegmentRow(Base):
@@ -137,8 +149,14 @@ class ExitRow(Base):
         # the two stamps too, so that its scan never touches the rows.
         Index("ix_exits_kind_at_job_id_stamps", "kind", "at", "job_id", "resumed_at", "expired_at"),
         Index("ix_exits_kind_job_id_at", "kind", "job_id", "at"),
-        # The funnel's semi-join from exits to the sessions of its window.
-        Index("ix_exits_session_id_stage_kind", "session_id", "stage", "kind"),
+        # The funnel: exits of the sessions started in a window, per stage and kind.
+        Index(
+            "ix_exits_session_started_at_job_id_stage_kind",
+            "session_started_at",
+            "job_id",
+            "stage",
+            "kind",
+        ),
     )
 
     exit_id: Mapped[str] = mapped_column(primary_key=True)
@@ -165,6 +183,9 @@ class ExitRow(Base):
     client_network_latency_ms: Mapped[float | None] = mapped_column(Float)
     resumed_at: Mapped[datetime | None]
     expired_at: Mapped[datetime | None]
+    # Copied from the session, so that the funnel's cohort (sessions started in a window)
+    # needs no join; None only if a migration could not find the session.
+    session_started_at: Mapped[datetime | None]
 
 
 class CandidateTagRow(Base):
@@ -175,10 +196,17 @@ class CandidateTagRow(Base):
 
     __tablename__ = "candidate_tags"
     __table_args__ = (
-        # Both cover the tags report, window included: per tag and per candidate (in its
-        # order). No index on ``at`` alone: SQLite would take it for any window, then sort.
+        # Both cover the tags report, window included: per tag (counted through
+        # ``previous_at``) and per candidate (in its order). No index with ``at`` right
+        # after ``tag`` or alone: SQLite would take it for the per-candidate rows of any
+        # window, then sort them all instead of stopping at the limit.
         Index(
-            "ix_candidate_tags_tag_candidate_id_at_job_id", "tag", "candidate_id", "at", "job_id"
+            "ix_candidate_tags_tag_previous_at_at",
+            "tag",
+            "previous_at",
+            "at",
+            "candidate_id",
+            "job_id",
         ),
         Index(
             "ix_candidate_tags_candidate_id_tag_at_job_id", "candidate_id", "tag", "at", "job_id"
@@ -192,6 +220,9 @@ class CandidateTagRow(Base):
     job_id: Mapped[str] = mapped_column(index=True)
     reason_code: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime]
+    previous_at: Mapped[datetime | None]
+    """``at`` of the same candidate's previous row with this tag (in ``at, exit_id`` order),
+    None for the first: a window's rows with no previous one inside it count its candidates."""
 
 
 class SessionEventRow(Base):
@@ -205,6 +236,31 @@ class SessionEventRow(Base):
     seq: Mapped[int]
     at: Mapped[datetime] = mapped_column(index=True)
     payload: Mapped[dict[str, Any]]
+
+
+class ContestRow(Base):
+    """A candidate's contest of a termination, and HR's decision on it.
+
+    Written by the record transaction of the ``termination.*`` events: HR's review queue.
+    """
+
+    __tablename__ = "contests"
+    __table_args__ = (
+        # The review queue: contests of one status, oldest first, in page order.
+        Index("ix_contests_status_contested_at_contest_id", "status", "contested_at", "contest_id"),
+    )
+
+    contest_id: Mapped[str] = mapped_column(primary_key=True)
+    session_id: Mapped[str] = mapped_column(index=True)
+    exit_id: Mapped[str] = mapped_column(index=True)
+    candidate_id: Mapped[str] = mapped_column(index=True)
+    statement: Mapped[str] = mapped_column(Text)
+    contested_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[str | None]
+    decided_by_name: Mapped[str | None] = mapped_column(String(200))
+    decision_explanation: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditRow(Base):
@@ -250,3 +306,51 @@ class DownstreamStepRow(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     reason: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime]
+
+
+class LitigationHoldRow(Base):
+    """A litigation hold on a candidate's data; lifted holds stay, as history.
+
+    While a hold is active (``lifted_at`` None) retention skips the candidate and an
+    erasure is refused. At most one hold per candidate is active.
+    """
+
+    __tablename__ = "litigation_holds"
+    __table_args__ = (
+        Index(
+            "uq_litigation_holds_active_candidate_id",
+            "candidate_id",
+            unique=True,
+            sqlite_where=text("lifted_at IS NULL"),
+            postgresql_where=text("lifted_at IS NULL"),
+        ),
+    )
+
+    hold_id: Mapped[str] = mapped_column(primary_key=True)
+    candidate_id: Mapped[str] = mapped_column(index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    set_by: Mapped[str]
+    set_by_name: Mapped[str] = mapped_column(String(200))
+    set_at: Mapped[datetime]
+    lifted_by: Mapped[str | None]
+    lifted_by_name: Mapped[str | None] = mapped_column(String(200))
+    lifted_at: Mapped[datetime | None]
+    lift_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ErasureRequestRow(Base):
+    """A candidate's request to be erased, and what carrying it out removed."""
+
+    __tablename__ = "erasure_requests"
+
+    request_id: Mapped[str] = mapped_column(primary_key=True)
+    candidate_id: Mapped[str] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    requested_by: Mapped[str]
+    requested_by_name: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    counts: Mapped[dict[str, Any] | None]
+    session_ids: Mapped[list[Any] | None]
+    detail: Mapped[str | None] = mapped_column(Text)

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from activities.contest_tokens import sign_contest_token
 from activities.resume_tokens import sign_resume_token
-from workflows.events import SessionEvent
-from workflows.models import ExitRecord
+from workflows.events import ContestWindow, SessionEvent
+from workflows.models import Contest, ExitRecord
 
 
 def candidate_zone(locale: str) -> tzinfo:
@@ -51,7 +52,13 @@ class MessageContext:
     emails_candidate: bool
     reference: str
     """The number the candidate quotes when asking: the exit's id (a reminder's is the
-    suspending exit's), else the session id."""
+    suspending exit's, a contest's the termination's), else the session id."""
+    contest: Contest | None = None
+    """The contest a ``termination.*`` event is about."""
+    contest_url: str | None = None
+    """The link to contest the termination, while its window is open."""
+    contest_deadline: datetime | None = None
+    """When the contest window closes, in the candidate's time zone."""
 
     @property
     def saved_total(self) -> int:
@@ -80,11 +87,16 @@ class MessageContext:
 
 
 def build_context(
-    event: SessionEvent, *, resume_url_base: str, resume_token_secret: bytes | None = None
+    event: SessionEvent,
+    *,
+    resume_url_base: str,
+    resume_token_secret: bytes | None = None,
+    contest_url_base: str | None = None,
 ) -> MessageContext:
     """Gather the facts of one event that a candidate message needs.
 
-    With ``resume_token_secret`` the resume link carries the signed token, else the raw one.
+    With ``resume_token_secret`` the resume and contest links carry signed tokens, else the
+    raw ones. Without ``contest_url_base`` no contest link is offered.
     """
     session = event.session
     zone = candidate_zone(session.candidate.locale)
@@ -105,6 +117,8 @@ def build_context(
         deadline = suspension.resume_deadline.astimezone(zone)
         left = max(suspension.resume_deadline - event.at, timedelta(0))
     occurred = event.exit.at if event.exit else event.at
+    window = session.contest_window
+    contest_link = _contest_link(event, window, contest_url_base, resume_token_secret)
     return MessageContext(
         name=session.candidate.name,
         job_title=session.job.title,
@@ -117,14 +131,37 @@ def build_context(
         time_left=left,
         can_reapply=session.policy.can_reapply,
         emails_candidate="email" in session.policy.channels,
+        contest=event.contest,
+        contest_url=contest_link,
+        contest_deadline=window.deadline.astimezone(zone) if contest_link and window else None,
         reference=(
             event.exit.exit_id
             if event.exit
+            else event.contest.exit_id
+            if event.contest
             else suspension.exit_id
             if suspension
             else session.session_id
         ),
     )
+
+
+def _contest_link(
+    event: SessionEvent, window: ContestWindow | None, base: str | None, secret: bytes | None
+) -> str | None:
+    if window is None or base is None or event.contest is not None:
+        return None
+    token = window.contest_token
+    if secret is not None:
+        token = sign_contest_token(
+            secret,
+            session_id=event.session.session_id,
+            exit_id=window.exit_id,
+            raw_token=token,
+            deadline=window.deadline,
+        )
+    # The contest page takes the same two parameters as the resume page.
+    return resume_url(base, session_id=event.session.session_id, token=token)
 
 
 def humanize(code: str) -> str:

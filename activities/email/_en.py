@@ -202,12 +202,27 @@ def terminated(ctx: MessageContext) -> Letter:
                     ("Ended at", format_time(ctx.occurred_at)),
                 )
             ),
+            *_contest_offer(ctx),
             Paragraph(
                 "If you have any questions, please contact your recruiter and quote the "
                 "reference number above. We wish you every success in your search."
             ),
         ],
     )
+
+
+def _contest_offer(ctx: MessageContext) -> list[Block]:
+    if ctx.contest_url is None or ctx.contest_deadline is None:
+        return []
+    return [
+        Paragraph(
+            "If you believe this decision is wrong, you can contest it until "
+            f"{format_time(ctx.contest_deadline)}. Tell us why in your own words: the hiring "
+            "team will review it with the full record of your interview and email you the "
+            "outcome."
+        ),
+        Action("Contest this decision", ctx.contest_url),
+    ]
 
 
 def expired(ctx: MessageContext) -> Letter:

@@ -35,6 +35,16 @@ def sms_zh(kind: EventType, ctx: MessageContext) -> str:
         case EventType.EXPIRED:
             close = "欢迎重新申请该职位。" if ctx.can_reapply else "感谢您的关注。"
             return f"{head}您的{job}面试继续期限已结束，已完成的作答仍会保存。{close}"
+        case EventType.TERMINATION_CONTESTED:
+            return f"{head}我们已收到您对{job}面试结果的申诉，复核结果将尽快通知您。"
+        case EventType.TERMINATION_UPHELD:
+            return f"{head}您对{job}面试结果的申诉已复核，原决定维持不变，说明请见邮件。"
+        case EventType.TERMINATION_OVERTURNED:
+            url, deadline = ctx.window()
+            return (
+                f"{head}经复核，您的{job}面试已恢复，我们深表歉意。"
+                f"请在{_zh.short_time(deadline)}前继续：{url}"
+            )
     raise ValueError(f"no candidate message for {kind}")
 
 
@@ -70,5 +80,21 @@ def sms_en(kind: EventType, ctx: MessageContext) -> str:
             return (
                 f"{head}the time to resume your {ctx.job_title} interview has ended; "
                 f"your answers stay saved. {close}"
+            )
+        case EventType.TERMINATION_CONTESTED:
+            return (
+                f"{head}we've received your contest about the {ctx.job_title} interview. "
+                "We'll tell you the outcome as soon as it is reviewed."
+            )
+        case EventType.TERMINATION_UPHELD:
+            return (
+                f"{head}your contest about the {ctx.job_title} interview was reviewed and the "
+                "decision stands. The explanation is in our email."
+            )
+        case EventType.TERMINATION_OVERTURNED:
+            url, deadline = ctx.window()
+            return (
+                f"{head}after review your {ctx.job_title} interview is reopened; we're sorry. "
+                f"Resume by {_en.short_time(deadline)}: {url}"
             )
     raise ValueError(f"no candidate message for {kind}")

@@ -190,9 +190,22 @@ def terminated(ctx: MessageContext) -> Letter:
                     ("结束时间", format_time(ctx.occurred_at)),
                 )
             ),
+            *_contest_offer(ctx),
             Paragraph("如有疑问，请联系与您对接的招聘人员，并提供上面的参考编号。祝您求职顺利！"),
         ],
     )
+
+
+def _contest_offer(ctx: MessageContext) -> list[Block]:
+    if ctx.contest_url is None or ctx.contest_deadline is None:
+        return []
+    return [
+        Paragraph(
+            f"如果您认为该决定有误，可以在{format_time(ctx.contest_deadline)}之前提出申诉，"
+            "说明您的理由。招聘团队将结合您完整的面试记录进行复核，并通过邮件告知结果。"
+        ),
+        Action("提出申诉", ctx.contest_url),
+    ]
 
 
 def expired(ctx: MessageContext) -> Letter:

@@ -61,8 +61,8 @@ class EmailActivities:
         """Keep the dependencies.
 
         Args:
-            settings: Reads ``smtp_*``, ``mail_from``, ``resume_url_base`` and
-                ``resume_token_secret``.
+            settings: Reads ``smtp_*``, ``mail_from``, ``resume_url_base``,
+                ``contest_url_base`` and ``resume_token_secret``.
             store: Remembers which events were emailed, so that none is emailed twice.
         """
         self._settings = settings
@@ -107,6 +107,7 @@ class EmailActivities:
             event,
             resume_url_base=self._settings.resume_url_base,
             resume_token_secret=resume_token_key(self._settings.resume_token_secret),
+            contest_url_base=self._settings.contest_url_base,
         )
         message = build_candidate_message(event, rendered, mail_from=self._settings.mail_from)
         try:

@@ -12,10 +12,11 @@ from temporalio.exceptions import ApplicationError
 
 from activities.database.store import Store
 from activities.deliveries import DeliveryLog, is_retryable_status, parse_retry_after, snippet
-from activities.hris.payload import hris_body, webhook_id
+from activities.hris.payload import hris_body, notice_body, webhook_id
 from activities.hris.signing import sign
 from activities.metrics import count_webhook
 from config import Settings
+from workflows.data_rights import HrisNotice
 from workflows.events import DeliveryOutcome, SessionEvent
 
 CHANNEL = "hris"
@@ -71,25 +72,52 @@ class HrisActivities:
             event_type=str(event.type),
             attempt=attempt,
         )
-        url = self._settings.hris_webhook_url
-        key = self._settings.hris_webhook_key
         if not event.type.goes_to_hris:
             return DeliveryOutcome(
                 channel=CHANNEL, outcome="skipped", attempts=attempt, detail="not an HR event"
             )
+        return await self._deliver(event.event_id, hris_body(event), attempt, logger)
+
+    @activity.defn
+    async def deliver_hris_notice(self, notice: HrisNotice) -> DeliveryOutcome:
+        """POST one notice that is not a session's state change (``candidate.erased``) once.
+
+        Signed, retried and recorded exactly as ``deliver_hris_event`` is.
+
+        Args:
+            notice: The notice; its ``event_id`` gives the ``webhook-id``.
+
+        Returns:
+            ``sent``, ``failed`` or ``skipped``, as for a session event.
+
+        Raises:
+            ApplicationError: ``hris_unavailable``, retryable, as for a session event.
+        """
+        attempt = activity.info().attempt
+        logger = log.bind(event_id=notice.event_id, event_type=notice.type, attempt=attempt)
+        return await self._deliver(notice.event_id, notice_body(notice), attempt, logger)
+
+    async def _deliver(
+        self,
+        event_id: str,
+        body: bytes,
+        attempt: int,
+        logger: structlog.typing.FilteringBoundLogger,
+    ) -> DeliveryOutcome:
+        url = self._settings.hris_webhook_url
+        key = self._settings.hris_webhook_key
         if url is None or key is None:
             skipped = DeliveryOutcome(
                 channel=CHANNEL, outcome="skipped", attempts=attempt, detail="webhook not set"
             )
-            await self._log.note(event.event_id, skipped, logger)
+            await self._log.note(event_id, skipped, logger)
             count_webhook("skipped")
             return skipped
-        if await self._log.already_sent(event.event_id):
+        if await self._log.already_sent(event_id):
             logger.info("hris.already_sent")
             return DeliveryOutcome(channel=CHANNEL, outcome="sent", attempts=attempt)
 
-        msg_id = webhook_id(event)
-        body = hris_body(event)
+        msg_id = webhook_id(event_id)
         timestamp = int(time.time())
         headers = {
             "content-type": "application/json",
@@ -103,7 +131,7 @@ class HrisActivities:
             )
         except httpx.TransportError as err:
             detail = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
-            raise await self._retry_later(event, attempt, None, detail, None, logger) from err
+            raise await self._retry_later(event_id, attempt, None, detail, None, logger) from err
 
         status = response.status_code
         if response.is_success:
@@ -112,11 +140,13 @@ class HrisActivities:
             )
             logger.info("hris.sent", status_code=status)
             count_webhook("sent")
-            await self._log.note(event.event_id, sent, logger)
+            await self._log.note(event_id, sent, logger)
             return sent
         if is_retryable_status(status):
             delay = parse_retry_after(response.headers.get("retry-after"))
-            raise await self._retry_later(event, attempt, status, f"HTTP {status}", delay, logger)
+            raise await self._retry_later(
+                event_id, attempt, status, f"HTTP {status}", delay, logger
+            )
 
         failed = DeliveryOutcome(
             channel=CHANNEL,
@@ -127,12 +157,12 @@ class HrisActivities:
         )
         logger.warning("hris.refused", status_code=status, detail=failed.detail)
         count_webhook("failed")
-        await self._log.note(event.event_id, failed, logger)
+        await self._log.note(event_id, failed, logger)
         return failed
 
     async def _retry_later(
         self,
-        event: SessionEvent,
+        event_id: str,
         attempt: int,
         status_code: int | None,
         detail: str,
@@ -153,7 +183,7 @@ class HrisActivities:
             status_code=status_code,
             detail=detail,
         )
-        await self._log.note(event.event_id, pending, logger)
+        await self._log.note(event_id, pending, logger)
         return ApplicationError(
             f"HR system unavailable ({detail}); attempt {attempt} will be retried",
             {"status_code": status_code, "detail": detail},

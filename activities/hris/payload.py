@@ -14,6 +14,7 @@ from typing import Any
 from pydantic_core import to_jsonable_python
 
 from workflows.codes import EventType, ExitKind
+from workflows.data_rights import HrisNotice
 from workflows.events import SessionEvent
 from workflows.models import ExitRecord
 
@@ -29,9 +30,10 @@ _WITH_SEGMENTS = frozenset(
 )
 
 
-def webhook_id(event: SessionEvent) -> str:
-    """The ``webhook-id`` of an event: the same on every retry of it."""
-    return f"msg_{event.event_id}"
+def webhook_id(event: SessionEvent | str) -> str:
+    """The ``webhook-id`` of an event (or of an event id): the same on every retry of it."""
+    event_id = event if isinstance(event, str) else event.event_id
+    return f"msg_{event_id}"
 
 
 def _exit(record: ExitRecord) -> dict[str, Any]:
@@ -58,8 +60,8 @@ def hris_data(event: SessionEvent) -> dict[str, Any]:
 
     Returns:
         The session's identifiers, status and stage, plus whichever of ``exit``,
-        ``completed_segments``, ``fault``, ``resume_deadline`` and ``cancelled_steps``
-        apply to the event's type.
+        ``completed_segments``, ``fault``, ``resume_deadline``, ``cancelled_steps``,
+        ``contest_deadline`` and ``contest`` apply to the event's type.
     """
     session = event.session
     data: dict[str, Any] = {
@@ -84,6 +86,12 @@ def hris_data(event: SessionEvent) -> dict[str, Any]:
             }
         if session.suspension is not None:
             data["resume_deadline"] = session.suspension.resume_deadline
+    if event.type is EventType.TERMINATED and session.contest_window is not None:
+        data["contest_deadline"] = session.contest_window.deadline
+    if event.contest is not None:
+        data["contest"] = event.contest
+        if event.type is EventType.TERMINATION_OVERTURNED and session.suspension is not None:
+            data["resume_deadline"] = session.suspension.resume_deadline
     if event.type is EventType.DOWNSTREAM_CANCELLED:
         data["cancelled_steps"] = [
             {"step_id": step.step_id, "kind": step.kind, "scheduled_at": step.scheduled_at}
@@ -102,6 +110,22 @@ def hris_body(event: SessionEvent) -> bytes:
         ``{"type": ..., "timestamp": <ISO 8601>, "data": {...}}`` encoded as UTF-8.
     """
     body = {"type": event.type, "timestamp": event.at, "data": hris_data(event)}
+    return _encode(body)
+
+
+def _encode(body: dict[str, Any]) -> bytes:
     return json.dumps(to_jsonable_python(body), ensure_ascii=False, separators=(",", ":")).encode(
         "utf-8"
     )
+
+
+def notice_body(notice: HrisNotice) -> bytes:
+    """The exact webhook body of a notice, in the same shape and encoding as an event's.
+
+    Args:
+        notice: A notice that is not a session's state change, e.g. ``candidate.erased``.
+
+    Returns:
+        ``{"type": ..., "timestamp": <ISO 8601>, "data": {...}}`` encoded as UTF-8.
+    """
+    return _encode({"type": notice.type, "timestamp": notice.at, "data": notice.data})

@@ -9,7 +9,7 @@ from activities.database import Store
 from activities.resume_tokens import resume_token_key
 from config import Settings
 from starter import metrics
-from starter.api import audit, dashboard, exits, health, reports, sessions
+from starter.api import audit, candidates, contests, dashboard, exits, health, reports, sessions
 from starter.api.access import AccessLog
 from starter.api.auth import parse_api_keys
 from starter.api.deps import ApiState
@@ -54,7 +54,17 @@ def create_app(
     )
     app.state.metrics = metrics.ApiMetrics()
     install_error_handlers(app)
-    for module in (sessions, exits, reports, dashboard, audit, health, metrics):
+    for module in (
+        sessions,
+        contests,
+        exits,
+        reports,
+        dashboard,
+        audit,
+        candidates,
+        health,
+        metrics,
+    ):
         app.include_router(module.router)
     app.add_middleware(AccessLog)
     app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)

@@ -93,6 +93,11 @@ START_EXAMPLES = examples(
         "job": {"id": "job-sales-manager", "title": "Sales Manager"},
         "interviewer_id": "iv-7",
         "policy": {"resume_window_hours": 0.5, "channels": ["email"]},
+        "consent": {
+            "notice_version": "ai-interview-notice-2024-05",
+            "accepted_at": "2024-05-10T08:58:12Z",
+            "text_sha256": "3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1b",
+        },
     },
 )
 

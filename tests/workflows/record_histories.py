@@ -1,9 +1,11 @@
 """Record the workflow histories that ``test_replay.py`` replays.
 
-Run it when a deliberate, versioned change to the workflows (``workflow.patched``) is made,
-and keep the old files next to the new ones so both generations keep replaying:
+Run it when a deliberate, versioned change to the workflows (``workflow.patched``) is made:
+it writes only the histories that are missing, so the old files stay next to the new ones
+and both generations keep replaying. Name the generation after the patch to record the
+existing scenarios again beside the old files (``<workflow id>@<generation>.json``):
 
-    python -m tests.workflows.record_histories tests/workflows/histories
+    python -m tests.workflows.record_histories tests/workflows/histories clock-free
 
 Each scenario runs for real: a Temporal server, a worker, SQLite and a local SMTP server.
 """
@@ -23,6 +25,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from config import Settings
 from starter.mailbox import Mailbox
+from tests.fixtures.contest import TERMINATION, contest_input, decision, link_token
 from tests.fixtures.temporal import binary, register_search_attributes, session_body
 from worker import running_worker
 from workflows import search
@@ -64,7 +67,8 @@ async def _live_scenarios(client: Client, task_queue: str) -> list[WorkflowHandl
         InterviewSessionWorkflow.withdraw, WithdrawInput(reason_code="salary_expectation")
     )
 
-    fault = await _start(client, task_queue, "fault-resume-terminate")
+    # Recorded before contests existed; without a contest window it still closes at once.
+    fault = await _start(client, task_queue, "fault-resume-terminate", contest_window_days=0)
     await _segments(fault)
     ack = await fault.execute_update(
         InterviewSessionWorkflow.report_fault, FaultInput.model_validate({"cause": "network"})
@@ -95,23 +99,85 @@ async def _live_scenarios(client: Client, task_queue: str) -> list[WorkflowHandl
     return handles
 
 
+async def _contest_scenarios(
+    client: Client, task_queue: str, mailbox: Mailbox
+) -> list[WorkflowHandle]:
+    handles = []
+    for outcome in ("upheld", "overturned"):
+        handle = await _start(client, task_queue, f"terminate-contest-{outcome}")
+        await _segments(handle)
+        await handle.execute_update(InterviewSessionWorkflow.terminate, TERMINATION)
+        token = await link_token(
+            mailbox, handle.id.removeprefix("interview-session-"), "interview.terminated"
+        )
+        receipt = await handle.execute_update(
+            InterviewSessionWorkflow.contest, contest_input(token)
+        )
+        await handle.execute_update(
+            InterviewSessionWorkflow.decide_contest, decision(receipt.contest_id, outcome)
+        )
+        if outcome == "overturned":
+            token = await link_token(mailbox, receipt.session_id, "termination.overturned")
+            await handle.execute_update(
+                InterviewSessionWorkflow.resume, ResumeInput(resume_token=token)
+            )
+            await handle.execute_update(InterviewSessionWorkflow.complete, CompleteInput())
+        await handle.result()
+        handles.append(handle)
+    return handles
+
+
 async def _clock_scenarios(env: WorkflowEnvironment, task_queue: str) -> list[WorkflowHandle]:
     abandoned = await _start(env.client, task_queue, "abandon-expire", heartbeat_timeout_seconds=60)
     await env.sleep(timedelta(seconds=61))
     await env.sleep(timedelta(hours=25))
     await abandoned.result()
-    return [abandoned]
+    uncontested = await _start(env.client, task_queue, "terminate-contest-window-closes")
+    await uncontested.execute_update(InterviewSessionWorkflow.terminate, TERMINATION)
+    await env.sleep(timedelta(days=31))
+    await uncontested.result()
+
+    # A beat inside the heartbeat timeout re-arms the timer; silence then abandons.
+    beating = await _start(
+        env.client, task_queue, "heartbeat-abandon", heartbeat_timeout_seconds=60
+    )
+    await env.sleep(timedelta(seconds=30))
+    await beating.signal(InterviewSessionWorkflow.heartbeat, HeartbeatInput())
+    await env.sleep(timedelta(seconds=100))
+    await beating.terminate("recorded")
+
+    # A fault, the reminder two hours before the deadline, then the candidate is back.
+    reminded = await _start(env.client, task_queue, "fault-remind-resume-complete")
+    ack = await reminded.execute_update(
+        InterviewSessionWorkflow.report_fault, FaultInput.model_validate({"cause": "device"})
+    )
+    await env.sleep(timedelta(hours=23))
+    await reminded.execute_update(
+        InterviewSessionWorkflow.resume, ResumeInput(resume_token=ack.resume_token)
+    )
+    await reminded.execute_update(InterviewSessionWorkflow.complete, CompleteInput())
+    await reminded.result()
+    return [abandoned, uncontested, beating, reminded]
 
 
-async def _save(handles: list[WorkflowHandle], out: Path) -> None:
+async def _save(handles: list[WorkflowHandle], out: Path, generation: str) -> None:
     for handle in handles:
+        path = out / (f"{handle.id}@{generation}.json" if generation else f"{handle.id}.json")
+        if path.exists():
+            print(f"kept {path.name}: an older generation that must keep replaying")
+            continue
         history = await handle.fetch_history()
-        (out / f"{handle.id}.json").write_text(history.to_json())
+        path.write_text(history.to_json())
         print(f"recorded {handle.id}: {len(history.events)} events")
 
 
-async def main(out: Path) -> None:
-    """Run every scenario and write one JSON history per session into ``out``."""
+async def main(out: Path, generation: str = "") -> None:
+    """Run every scenario and write each missing history into ``out``.
+
+    Args:
+        out: The directory of histories.
+        generation: Appended to each file's name (``<workflow id>@<generation>.json``).
+    """
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, Mailbox(Path(tmp) / "mail") as mailbox:
         settings = Settings(
@@ -128,15 +194,18 @@ async def main(out: Path) -> None:
             ) as env,
             running_worker(env.client, settings, task_queue=task_queue),
         ):
-            await _save(await _live_scenarios(env.client, task_queue), out)
+            await _save(await _live_scenarios(env.client, task_queue), out, generation)
+            await _save(await _contest_scenarios(env.client, task_queue, mailbox), out, generation)
         async with await WorkflowEnvironment.start_time_skipping(
             test_server_existing_path=binary("temporal-test-server"),
             data_converter=data_converter,
         ) as env:
             await register_search_attributes(env.client)
             async with running_worker(env.client, settings, task_queue=task_queue):
-                await _save(await _clock_scenarios(env, task_queue), out)
+                await _save(await _clock_scenarios(env, task_queue), out, generation)
 
 
 if __name__ == "__main__":
-    asyncio.run(main(Path(sys.argv[1] if len(sys.argv) > 1 else "tests/workflows/histories")))
+    arguments = sys.argv[1:]
+    directory = Path(arguments[0] if arguments else "tests/workflows/histories")
+    asyncio.run(main(directory, arguments[1] if len(arguments) > 1 else ""))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from activities.database.reports._common import Report, ReportFilter, as_int, share
+from activities.database.rows import STAGE_LIST_SEPARATOR
 from activities.database.tables import ExitRow, SessionRow
 from workflows.codes import ExitKind, SessionStatus
 from workflows.models import DEFAULT_STAGES
@@ -64,18 +65,19 @@ async def stage_funnel(conn: AsyncConnection, report_filter: ReportFilter) -> St
     groups); the fold over those groups into per-stage counts happens here.
     """
     where = report_filter.where(SessionRow.started_at, SessionRow.job_id)
+    stage_list = SessionRow.stage_list
     groups = await conn.execute(
-        select(SessionRow.stages, SessionRow.current_stage, SessionRow.status, func.count())
+        select(stage_list, SessionRow.current_stage, SessionRow.status, func.count())
         .where(*where)
-        .group_by(SessionRow.stages, SessionRow.current_stage, SessionRow.status)
+        .group_by(stage_list, SessionRow.current_stage, SessionRow.status)
     )
     order: list[str] = list(DEFAULT_STAGES)
     reached: dict[str, int] = {}
     lost: dict[str, int] = {}
     total = 0
-    for stages, current, status, count in groups:
+    for joined, current, status, count in groups:
         total += count
-        stages = list(stages) or [current]
+        stages = joined.split(STAGE_LIST_SEPARATOR) if joined else [current]
         order.extend(stage for stage in stages if stage not in order)
         last = len(stages) - 1 if status == SessionStatus.COMPLETED else _index(stages, current)
         for stage in stages[: last + 1]:
@@ -83,16 +85,12 @@ async def stage_funnel(conn: AsyncConnection, report_filter: ReportFilter) -> St
         if status in LOST_STATUSES:
             lost[current] = lost.get(current, 0) + count
 
-    exits = select(ExitRow.stage, ExitRow.kind, func.count()).group_by(ExitRow.stage, ExitRow.kind)
-    if report_filter.since is None and report_filter.until is None:
-        # No window: the cohort is every session, so the join would only cost time.
-        if report_filter.job_id is not None:
-            exits = exits.where(ExitRow.job_id == report_filter.job_id)
-    else:
-        # A semi-join: each exit looks up its own session (SQLite would otherwise walk the
-        # sessions in the window and fetch each one's row).
-        in_window = exists().where(SessionRow.session_id == ExitRow.session_id, *where)
-        exits = exits.where(in_window)
+    # Each exit carries its session's start, so the cohort needs no join to sessions.
+    exits = (
+        select(ExitRow.stage, ExitRow.kind, func.count())
+        .where(*report_filter.where(ExitRow.session_started_at, ExitRow.job_id))
+        .group_by(ExitRow.stage, ExitRow.kind)
+    )
     by_stage: dict[str, dict[str, int]] = {}
     for stage, kind, count in await conn.execute(exits):
         by_stage.setdefault(stage, {})[kind] = as_int(count)

@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from activities.database.reports._common import Report, ReportFilter
+from activities.database.reports._common import Report, ReportFilter, as_int
 from activities.database.tables import CandidateTagRow
+from activities.database.tagging import first_in_window
 
 
 class CandidateTag(BaseModel):
@@ -55,15 +56,7 @@ async def candidate_tags(
     where = [*report_filter.where(CandidateTagRow.at, CandidateTagRow.job_id)]
     if candidate_id is not None:
         where.append(CandidateTagRow.candidate_id == candidate_id)
-    # The (tag, candidate_id, ...) index hands each tag's candidates over in order, so
-    # COUNT(DISTINCT) needs no sort on SQLite and only presorted ones on PostgreSQL.
-    candidates = func.count(func.distinct(CandidateTagRow.candidate_id))
-    summary = await conn.execute(
-        select(CandidateTagRow.tag, candidates)
-        .where(*where)
-        .group_by(CandidateTagRow.tag)
-        .order_by(candidates.desc(), CandidateTagRow.tag)
-    )
+    summary = await conn.execute(_summary(where, report_filter, conn.dialect.name))
     rows = await conn.execute(
         select(
             CandidateTagRow.candidate_id,
@@ -84,8 +77,35 @@ async def candidate_tags(
     return CandidateTags(
         filter=report_filter,
         candidate_id=candidate_id,
-        summary=[TagCount(tag=tag, candidates=n) for tag, n in summary],
+        summary=[TagCount(tag=tag, candidates=as_int(n)) for tag, n in summary],
         tags=tags[:limit],
         limit=limit,
         truncated=len(tags) > limit,
     )
+
+
+def _summary(
+    where: list[ColumnElement[bool]], report_filter: ReportFilter, dialect: str
+) -> Select[str, int]:
+    """How many candidates carry each tag, most common first.
+
+    Each candidate counts once per tag through its first row in the window (``tagging``).
+    That link runs per candidate and tag, not per job, so a job's summary falls back to
+    ``COUNT(DISTINCT candidate_id)`` over that job's rows.
+    """
+    tag = CandidateTagRow.tag
+    if report_filter.job_id is not None:
+        distinct = func.count(func.distinct(CandidateTagRow.candidate_id))
+        return select(tag, distinct).where(*where).group_by(tag).order_by(distinct.desc(), tag)
+    firsts = first_in_window(report_filter.since)
+    if dialect == "sqlite" and len(firsts) > 1:
+        # One index range per tag and branch; as a single OR, SQLite skip-scans every
+        # distinct previous_at instead (1.9x the bare count of the table against 1.4x).
+        branches = (select(tag, func.count().label("n")).where(*where, first) for first in firsts)
+        parts = union_all(*(branch.group_by(tag) for branch in branches)).subquery()
+        summed = func.sum(parts.c.n)
+        return (
+            select(parts.c.tag, summed).group_by(parts.c.tag).order_by(summed.desc(), parts.c.tag)
+        )
+    count = func.count()
+    return select(tag, count).where(*where, or_(*firsts)).group_by(tag).order_by(count.desc(), tag)

@@ -33,6 +33,24 @@ ROUTES: list[tuple[str, str, Any, set[str]]] = [
     ("POST", f"/v1/sessions/{_SID}/terminate", _TERMINATE, {"hr"}),
     ("GET", f"/v1/sessions/{_SID}", None, {"platform", "hr", "ops"}),
     ("GET", "/v1/exits", None, {"hr", "ops"}),
+    (
+        "POST",
+        f"/v1/sessions/{_SID}/contest",
+        {"contest_token": "t", "statement": "The decision was wrong."},
+        {"platform"},
+    ),
+    ("GET", "/v1/contests?status=open", None, {"hr"}),
+    ("GET", "/v1/contests/c-nobody", None, {"hr"}),
+    (
+        "POST",
+        "/v1/contests/c-nobody/decision",
+        {
+            "outcome": "upheld",
+            "explanation": _TERMINATE["explanation"],
+            "actor": _TERMINATE["actor"],
+        },
+        {"hr"},
+    ),
     ("GET", "/v1/audit/verify", None, {"ops"}),
 ]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from activities.database import Store
 from activities.database.reports import ReportFilter, StageFunnel, run_report
 from tests.activities.database.reports.world import MAY
@@ -66,3 +68,18 @@ async def test_funnel_follows_a_sessions_own_stages(store: Store) -> None:
         ("warmup", 1, 0),
         ("coding", 1, 1),
     ]
+
+
+async def test_an_exit_counts_in_the_window_its_session_started_in(store: Store) -> None:
+    """A session started on 30 April that withdraws on 1 May belongs to April's cohort."""
+    from tests.activities.database.reports.script import SessionScript
+
+    late = SessionScript(store, "late", started_at=datetime(2024, 4, 30, 23, 58, tzinfo=UTC))
+    await (await late.start()).withdraw("other")
+    april = ReportFilter(since=datetime(2024, 4, 1, tzinfo=UTC), until=MAY.since)
+
+    may_funnel, april_funnel = await _funnel(store, MAY), await _funnel(store, april)
+
+    assert (may_funnel.sessions, may_funnel.stages) == (0, [])
+    assert april_funnel.sessions == 1
+    assert april_funnel.stages[0].exits_by_kind["withdrawn"] == 1

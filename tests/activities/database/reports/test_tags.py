@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from activities.database import Store
 from activities.database.reports import CandidateTags, ReportFilter, ReportOptions, run_report
-from tests.activities.database.helpers import count
+from tests.activities.database.helpers import count, fetch
 from tests.activities.database.reports.script import SessionScript
 from tests.activities.database.reports.world import MAY
 from workflows.codes import EventType
+
+_FIVE = timedelta(minutes=5)
+"""``SessionScript.withdraw`` records the exit five minutes after the start."""
+
+
+def _utc(value: datetime | str | None) -> datetime | None:
+    # Raw SQL reads: SQLite hands back text without a zone, PostgreSQL an aware datetime.
+    if value is None:
+        return None
+    at = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 async def _tags(store: Store, report_filter: ReportFilter, **options: object) -> CandidateTags:
@@ -57,3 +70,43 @@ async def test_tags_follow_exits_once_even_when_an_event_is_recorded_again(store
     assert await count(store, "candidate_tags") == 1
     report = await _tags(store, ReportFilter(), candidate_id="c-again")
     assert [(t.tag, t.exits) for t in report.tags] == [("job_requirements_mismatch", 1)]
+
+
+async def test_the_summary_counts_a_candidate_once_per_window_whatever_the_order(
+    store: Store,
+) -> None:
+    """c-x's three salary exits, recorded out of order, count once in any window or job."""
+    day = [datetime(2024, 5, d, 9, tzinfo=UTC) for d in (1, 2, 3)]
+    lives = [("x3", "c-x", "job-a", day[2]), ("x1", "c-x", "job-a", day[0])]
+    lives += [("y2", "c-y", "job-b", day[1]), ("x2", "c-x", "job-b", day[1])]
+    for sid, candidate, job, started_at in lives:
+        script = SessionScript(
+            store, sid, candidate_id=candidate, job_id=job, started_at=started_at
+        )
+        await (await script.start()).withdraw("salary_expectation")
+
+    links = await fetch(
+        store, "SELECT session_id, previous_at FROM candidate_tags WHERE candidate_id = 'c-x'"
+    )
+    previous = {row["session_id"]: _utc(row["previous_at"]) for row in links}
+    assert previous == {"x1": None, "x2": day[0] + _FIVE, "x3": day[1] + _FIVE}
+
+    def window(since: int | None, until: int | None, job: str | None = None) -> ReportFilter:
+        start = day[since - 1] - timedelta(hours=1) if since else None
+        end = day[until - 1] - timedelta(hours=1) if until else None
+        return ReportFilter(since=start, until=end, job_id=job)
+
+    expected = [
+        (window(None, None), 2),
+        (window(2, None), 2),
+        (window(3, None), 1),
+        (window(None, 2), 1),
+        (window(2, 3), 2),
+        (window(None, None, "job-a"), 1),
+        (window(None, None, "job-b"), 2),
+    ]
+    for report_filter, candidates in expected:
+        report = await _tags(store, report_filter)
+        assert [(c.tag, c.candidates) for c in report.summary] == [
+            ("salary_expectation_above_range", candidates)
+        ], report_filter

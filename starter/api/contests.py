@@ -1,0 +1,186 @@
+"""Contests of a termination: the candidate contests (via the platform), HR reviews and decides.
+
+``POST /v1/sessions/{id}/contest`` takes the token of the termination email's contest link
+and the candidate's statement. With ``EXITFLOW_RESUME_TOKEN_SECRET`` set the API opens the
+signed token itself and refuses a bad one (403) or a late one (410) before the session
+hears of it; the workflow then checks the raw token, the window and that the termination
+was not contested yet. HR works the review queue at ``GET /v1/contests?status=open`` and
+decides with ``POST /v1/contests/{contest_id}/decision``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Path, Query
+
+from activities.contest_tokens import (
+    ContestTokenExpired,
+    InvalidContestToken,
+    open_contest_token,
+)
+from activities.database.contests import (
+    ContestPage,
+    InvalidContestCursor,
+    ReviewTask,
+    StoredContest,
+    find_contest,
+    list_contests,
+    review_task,
+)
+from starter.api.auth import allowed, invalid_field
+from starter.api.deps import ApiState, SessionId, State
+from starter.api.docs import error_responses, examples
+from starter.sessions import SessionRefused
+from workflows.codes import ContestStatus, ErrorCode
+from workflows.contest_models import (
+    ContestDecision,
+    ContestDecisionInput,
+    ContestInput,
+    ContestReceipt,
+)
+
+router = APIRouter(tags=["contests"])
+
+ContestId = Annotated[
+    str,
+    Path(pattern=r"^[A-Za-z0-9._:@/-]{1,128}$", description="The contest's id, from its task."),
+]
+
+CONTEST_EXAMPLES = examples(
+    {
+        "contest_token": "<token from the contest link of the termination email>",
+        "statement": "我没有照读其他屏幕上的答案，当时是在看摄像头旁边的笔记本上记下的题目。",
+    },
+    {
+        "contest_token": "<token from the contest link of the termination email>",
+        "statement": "I was not reading answers from another screen: I was looking at my notes "
+        "of the question, which the instructions allowed.",
+    },
+)
+DECISION_EXAMPLES = examples(
+    {
+        "outcome": "overturned",
+        "explanation": "复核录像后确认候选人查看的是允许使用的笔记，终止决定有误。",
+        "actor": {"id": "hr-3", "name": "王芳"},
+    },
+    {
+        "outcome": "upheld",
+        "explanation": "The recording shows a second person answering the skill test questions.",
+        "actor": {"id": "hr-4", "name": "Dana Whitfield"},
+    },
+)
+
+
+@router.post(
+    "/v1/sessions/{session_id}/contest",
+    status_code=202,
+    response_model=ContestReceipt,
+    summary="The terminated candidate contests the decision",
+    responses=error_responses(400, 401, 403, 404, 409, 410, 422, 503),
+    **allowed("platform"),
+)
+async def contest(
+    state: State,
+    session_id: SessionId,
+    request: Annotated[ContestInput, Body(openapi_examples=CONTEST_EXAMPLES)],
+) -> ContestReceipt:
+    """File the contest; HR gets it as a review task and the candidate an acknowledgement.
+
+    A tampered or foreign token is 403, a closed contest window 410, a session that is not
+    terminated or was already contested 409.
+    """
+    return await state.sessions.contest(session_id, await _raw_contest(state, session_id, request))
+
+
+@router.get(
+    "/v1/contests",
+    response_model=ContestPage,
+    summary="Contests to review, oldest first, each with the full record",
+    responses=error_responses(401, 403, 422, 503),
+    **allowed("hr"),
+)
+async def contests(
+    state: State,
+    status: Annotated[ContestStatus | None, Query(description="open: the review queue")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=512, description="A next_cursor.")] = None,
+) -> ContestPage:
+    """One page of review tasks: contest, statement, termination notice, session and segments."""
+    try:
+        return await list_contests(state.store, status=status, limit=limit, cursor=cursor)
+    except InvalidContestCursor as err:
+        raise invalid_field("cursor", "cursor is not a next_cursor this API handed out.") from err
+
+
+@router.get(
+    "/v1/contests/{contest_id}",
+    response_model=ReviewTask,
+    summary="One contest with the full record",
+    responses=error_responses(401, 403, 404, 422, 503),
+    **allowed("hr"),
+)
+async def contest_task(state: State, contest_id: ContestId) -> ReviewTask:
+    """The review task of one contest."""
+    return await review_task(state.store, await _stored(state, contest_id))
+
+
+@router.post(
+    "/v1/contests/{contest_id}/decision",
+    response_model=ContestReceipt,
+    summary="HR upholds or overturns a contest",
+    responses=error_responses(400, 401, 403, 404, 409, 422, 503),
+    **allowed("hr"),
+)
+async def decide(
+    state: State,
+    contest_id: ContestId,
+    decision: Annotated[ContestDecision, Body(openapi_examples=DECISION_EXAMPLES)],
+) -> ContestReceipt:
+    """Decide the contest; the candidate is told, and an overturn reopens the interview.
+
+    An overturned termination leaves the session suspended with a fresh resume window
+    (``resume_deadline``); the resume link goes to the candidate. A contest already
+    decided is 409.
+    """
+    stored = await _stored(state, contest_id)
+    request = ContestDecisionInput(contest_id=contest_id, **decision.model_dump())
+    return await state.sessions.decide_contest(stored.session_id, request)
+
+
+async def _stored(state: ApiState, contest_id: str) -> StoredContest:
+    stored = await find_contest(state.store, contest_id)
+    if stored is None:
+        raise SessionRefused(ErrorCode.CONTEST_NOT_FOUND, "No contest has this id.")
+    return stored
+
+
+async def _raw_contest(state: ApiState, session_id: str, request: ContestInput) -> ContestInput:
+    """The contest the workflow checks, with the raw token from the signed one.
+
+    Raises:
+        SessionRefused: ``session_not_found`` for an unknown session,
+            ``invalid_contest_token`` for a tampered, malformed or foreign token,
+            ``contest_window_closed`` for an expired one.
+    """
+    if state.resume_token_key is None:
+        return request
+    try:
+        opened = open_contest_token(
+            state.resume_token_key, request.contest_token, session_id=session_id, now=state.clock()
+        )
+    except (InvalidContestToken, ContestTokenExpired) as err:
+        # An unknown session is a 404 whatever token came with it.
+        await state.sessions.status(session_id)
+        if isinstance(err, ContestTokenExpired):
+            raise SessionRefused(
+                ErrorCode.CONTEST_WINDOW_CLOSED,
+                "The period to contest this termination is over.",
+                {"fields": [{"field": "contest_token", "message": "the contest window is over"}]},
+            ) from err
+        raise SessionRefused(
+            ErrorCode.INVALID_CONTEST_TOKEN,
+            "The contest token is not one this service issued for this session.",
+            {"fields": [{"field": "contest_token", "message": str(err)}]},
+        ) from err
+    return request.model_copy(update={"contest_token": opened.raw_token})

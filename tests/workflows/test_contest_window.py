@@ -1,0 +1,104 @@
+"""The contest window's clock on the time-skipping server: it closes, or waits for HR."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from config import Settings
+from starter.mailbox import Mailbox
+from starter.sessions import SessionClient, SessionRefused
+from tests.fixtures.contest import TERMINATION, contest_input, decision, link_token
+from tests.fixtures.temporal import session_body
+from worker import running_worker
+from workflows.codes import REINSTATED_REASON, ErrorCode, ExitKind
+from workflows.models import SessionView, StartSession
+from workflows.session import InterviewSessionWorkflow, session_workflow_id
+
+
+@pytest.fixture
+async def env(
+    skipping_env: WorkflowEnvironment, pipeline_settings: Settings, task_queue: str
+) -> AsyncIterator[tuple[WorkflowEnvironment, SessionClient]]:
+    """The time-skipping server with a worker on this test's own task queue."""
+    async with running_worker(skipping_env.client, pipeline_settings, task_queue=task_queue):
+        yield skipping_env, SessionClient(skipping_env.client, task_queue)
+
+
+async def _terminated(
+    env: tuple[WorkflowEnvironment, SessionClient], mailbox: Mailbox, **policy: Any
+) -> tuple[WorkflowHandle[InterviewSessionWorkflow, SessionView], StartSession, str]:
+    server, sessions = env
+    body = session_body(downstream_in=None, reminder_before_deadline_hours=0, **policy)
+    await sessions.start(body)
+    await sessions.terminate(body.session_id, TERMINATION)
+    token = await link_token(mailbox, body.session_id, "interview.terminated")
+    handle = server.client.get_workflow_handle_for(
+        InterviewSessionWorkflow.run, session_workflow_id(body.session_id)
+    )
+    return handle, body, token
+
+
+async def test_window_that_passes_without_a_contest_closes_the_session(
+    env: tuple[WorkflowEnvironment, SessionClient], mailbox: Mailbox
+) -> None:
+    """The session waits out its 30-day window, then closes; a contest after it is 410."""
+    server, sessions = env
+    handle, body, token = await _terminated(env, mailbox)
+
+    await server.sleep(timedelta(days=29, hours=23))
+    assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
+    await server.sleep(timedelta(hours=2))
+    final = await handle.result()
+
+    assert final.status == "terminated"
+    assert final.contest is not None and final.contest.contest is None
+    with pytest.raises(SessionRefused) as caught:
+        await sessions.contest(body.session_id, contest_input(token))
+    assert caught.value.code == ErrorCode.CONTEST_WINDOW_CLOSED
+
+
+async def test_a_contest_waits_for_hr_past_the_window(
+    env: tuple[WorkflowEnvironment, SessionClient], mailbox: Mailbox
+) -> None:
+    """A contest filed in time stays open for HR however long the review takes."""
+    server, sessions = env
+    handle, body, token = await _terminated(env, mailbox, contest_window_days=2)
+    receipt = await sessions.contest(body.session_id, contest_input(token))
+
+    await server.sleep(timedelta(days=40))
+
+    assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
+    await sessions.decide_contest(body.session_id, decision(receipt.contest_id, "upheld"))
+    final = await handle.result()
+    assert final.contest is not None and final.contest.contest is not None
+    assert final.contest.contest.status == "upheld"
+
+
+async def test_a_reinstated_session_expires_if_the_candidate_does_not_come_back(
+    env: tuple[WorkflowEnvironment, SessionClient], mailbox: Mailbox
+) -> None:
+    """After an overturn the fresh resume window runs as any other and ends in expiry."""
+    server, sessions = env
+    handle, body, token = await _terminated(env, mailbox, resume_window_hours=12)
+    receipt = await sessions.contest(body.session_id, contest_input(token))
+    await sessions.decide_contest(body.session_id, decision(receipt.contest_id, "overturned"))
+
+    await server.sleep(timedelta(hours=13))
+    final = await handle.result()
+
+    assert final.status == "expired"
+    assert final.exit is not None
+    assert (final.exit.kind, final.exit.reason_code) == (ExitKind.EXPIRED, REINSTATED_REASON)
+    await mailbox.wait_for(lambda m: len(m.messages) == 4)
+    assert [m["X-Exitflow-Event"] for m in mailbox.messages] == [
+        "interview.terminated",
+        "termination.contested",
+        "termination.overturned",
+        "interview.expired",
+    ]
