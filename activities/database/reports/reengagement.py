@@ -38,7 +38,9 @@ class ReengagementList(Report):
     """Newest first; a job counts as still open when a session for it started in the window.
 
     A candidate is left out once they have a later session for the same job that is active
-    or completed: they came back by themselves.
+    or completed: they came back by themselves. A session whose personal data was erased or
+    aged out is left out too: there is no one to contact, and an erased candidate asked
+    not to be.
     """
 
     candidates: list[ReengagementCandidate]
@@ -92,6 +94,7 @@ async def reengagement_list(
             *report_filter.where(ExitRow.at, ExitRow.job_id),
             job_open,
             ~came_back,
+            SessionRow.anonymised_at.is_(None),
         )
         .order_by(ExitRow.at.desc(), ExitRow.exit_id.desc())
         .limit(limit + 1)

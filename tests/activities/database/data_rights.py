@@ -38,19 +38,17 @@ def candidate_event(
 
 
 async def every_report(store: Store) -> dict[str, Any]:
-    """Every report over all time and over May 2024, contact details left out."""
+    """Every report's figures over all time and over May 2024.
+
+    The re-engagement list is a contact list, not a figure: anonymised sessions leave it
+    (see ``test_an_erased_candidate_leaves_the_reengagement_list``), so it is left out here.
+    """
     options = ReportOptions(change_at=datetime(2024, 5, 10, 9, 30, tzinfo=UTC))
     reports: dict[str, Any] = {}
     for window, where in {"all": ReportFilter(), "may": MAY}.items():
         for name in REPORTS:
+            if name == "reengagement":
+                continue
             report = await run_report(store.engine, name, where, options)
-            reports[f"{window}/{name}"] = without_contacts(report.model_dump(mode="json"))
+            reports[f"{window}/{name}"] = report.model_dump(mode="json")
     return reports
-
-
-def without_contacts(report: dict[str, Any]) -> dict[str, Any]:
-    """A report's JSON without the re-engagement list's name, email and phone."""
-    for candidate in report.get("candidates", []):
-        for field in ("name", "email", "phone"):
-            candidate.pop(field, None)
-    return report

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from activities.database import Store
 from activities.database.anonymise import ERASED, anonymise_sessions, scrub_payload
 from activities.database.audit_entries import lock_chain
+from activities.database.reports import ReportFilter, ReportOptions, run_report
 from tests.activities.database.data_rights import PERSONAL_TEXTS, every_report
 from tests.activities.database.helpers import execute, fetch
 from tests.activities.database.reports.world import record_world
@@ -51,7 +52,7 @@ def test_scrubbing_an_event_removes_personal_fields_and_keeps_the_rest() -> None
 
 
 async def test_anonymising_every_session_leaves_every_report_unchanged(store: Store) -> None:
-    """All eight reports, over all time and over May, give the same figures after."""
+    """Every report's figures, over all time and over May, are the same after."""
     await record_world(store)
     before = await every_report(store)
 
@@ -61,6 +62,20 @@ async def test_anonymising_every_session_leaves_every_report_unchanged(store: St
     assert await every_report(store) == before
     contacts = await fetch(store, "SELECT candidate_email FROM sessions")
     assert {row["candidate_email"] for row in contacts} == {None}
+
+
+async def test_an_erased_candidate_leaves_the_reengagement_list(store: Store) -> None:
+    """Someone anonymised has no contact to give and asked not to be contacted: not listed."""
+    await record_world(store)
+    listed = await run_report(store.engine, "reengagement", ReportFilter(), ReportOptions())
+    first = listed.candidates[0]  # type: ignore[attr-defined]
+
+    await _anonymise(store, first.session_id)
+
+    after = await run_report(store.engine, "reengagement", ReportFilter(), ReportOptions())
+    remaining = [c.session_id for c in after.candidates]  # type: ignore[attr-defined]
+    before = [c.session_id for c in listed.candidates]  # type: ignore[attr-defined]
+    assert remaining == [sid for sid in before if sid != first.session_id]
 
 
 async def test_anonymised_rows_hold_no_personal_data_anywhere(store: Store) -> None:
