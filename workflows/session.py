@@ -39,6 +39,16 @@ with workflow.unsafe.imports_passed_through():
     from workflows.session_state import SessionState
 
 
+CANCEL_ON_OWN_STATUS = "cancel-on-own-status"
+"""Patch: a transition cancels the downstream steps by its own status, read before its record.
+
+Found by the 1,000-session chaos run: a fault's record retried after a worker death while
+the resume window closed; the expiry cancelled the steps, then the fault's transition,
+reading the session's now terminal status, cancelled them again (two ``downstream.cancelled``
+events under two webhook ids).
+"""
+
+
 def session_workflow_id(session_id: str) -> str:
     """The contract's workflow id of a session."""
     return f"interview-session-{session_id}"
@@ -289,10 +299,23 @@ class InterviewSessionWorkflow(ContestHandlers):
         """Publish the new state, save the event, then notify and cancel in the background."""
         self._publish_search_attributes()
         event = self._event(type_, record)
+        ends_here = self._ends_with_cancellation()
         await pipeline.record(event)
         self._notify(event)
-        if self._state.status.is_terminal and self._state.status is not SessionStatus.COMPLETED:
+        # The session may have moved on while the record was retried (a suspension whose
+        # window closed meanwhile has already expired and cancelled): what cancels is this
+        # transition's status, not the current one. Sessions that took the other branch
+        # before CANCEL_ON_OWN_STATUS keep it on replay.
+        if ends_here != self._ends_with_cancellation() and not workflow.patched(
+            CANCEL_ON_OWN_STATUS
+        ):
+            ends_here = not ends_here
+        if ends_here:
             self._background.append(asyncio.create_task(self._cancel_downstream()))
+
+    def _ends_with_cancellation(self) -> bool:
+        status = self._state.status
+        return status.is_terminal and status is not SessionStatus.COMPLETED
 
     def _notify(self, event: SessionEvent) -> None:
         self._background.append(asyncio.create_task(pipeline.notify(event)))
