@@ -13,7 +13,6 @@ the interview; they share its state and its pipeline.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from typing import TYPE_CHECKING
 
@@ -29,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         contest_receipt,
         contest_received_message,
     )
+    from workflows.events import SessionEvent
     from workflows.models import Contest, ExitRecord
     from workflows.session_state import SessionState
 
@@ -41,11 +41,15 @@ class ContestHandlers:
     """The ``contest`` and ``decide_contest`` updates, and the wait after a termination."""
 
     _state: SessionState
-    _background: list[asyncio.Task[None]]
 
     if TYPE_CHECKING:
 
         def _publish_search_attributes(self) -> None: ...
+
+        def _notify(self, event: SessionEvent) -> None: ...
+
+        @staticmethod
+        def _new_id() -> str: ...
 
     def _open_contest_window(self, record: ExitRecord) -> None:
         """Open the contest window of a termination, before the termination is recorded.
@@ -55,7 +59,9 @@ class ContestHandlers:
         """
         days = self._state.start.policy.contest_window_days
         if days > 0 and workflow.patched(CONTEST_PATCH):
-            self._state.contests.open_window(record, days=days, now=workflow.now(), new_id=_new_id)
+            self._state.contests.open_window(
+                record, days=days, now=workflow.now(), new_id=self._new_id
+            )
 
     async def _hear_contest(self) -> bool:
         """After a termination: wait out the contest window, then HR's decision.
@@ -87,7 +93,7 @@ class ContestHandlers:
     async def contest(self, request: ContestInput) -> ContestReceipt:
         """The candidate contests the termination; HR gets it as a review task."""
         state = self._state
-        contest = state.contests.file(request.statement, now=workflow.now(), new_id=_new_id)
+        contest = state.contests.file(request.statement, now=workflow.now(), new_id=self._new_id)
         await self._record_contest(EventType.TERMINATION_CONTESTED, contest)
         emailed = "email" in state.start.policy.channels
         message = contest_received_message(state.start.candidate, emailed=emailed)
@@ -106,7 +112,7 @@ class ContestHandlers:
         contest = state.contests.decide(decision, now=workflow.now())
         type_ = EventType.TERMINATION_UPHELD
         if contest.status is ContestStatus.OVERTURNED:
-            state.reinstate(now=workflow.now(), new_id=_new_id)
+            state.reinstate(now=workflow.now(), new_id=self._new_id)
             self._publish_search_attributes()
             type_ = EventType.TERMINATION_OVERTURNED
         await self._record_contest(type_, contest)
@@ -121,7 +127,7 @@ class ContestHandlers:
         """Save the event before the update answers, then tell HR and the candidate."""
         event = self._state.event(type_, now=workflow.now(), contest=contest)
         await pipeline.record(event)
-        self._background.append(asyncio.create_task(pipeline.notify(event)))
+        self._notify(event)
 
     def _contest_receipt(self, contest: Contest, message: str) -> ContestReceipt:
         state = self._state
@@ -132,7 +138,3 @@ class ContestHandlers:
             resume_deadline=state.suspension.resume_deadline if state.suspension else None,
             message=message,
         )
-
-
-def _new_id() -> str:
-    return str(workflow.uuid4())

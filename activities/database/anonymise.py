@@ -90,16 +90,20 @@ def scrub_payload(payload: dict[str, Any]) -> dict[str, Any]:
     return scrubbed
 
 
+async def anonymised_at(session: AsyncSession, session_id: str) -> datetime | None:
+    """When the session's personal data was removed, or None (never, or no such session)."""
+    return await session.scalar(
+        select(SessionRow.anonymised_at).where(SessionRow.session_id == session_id)
+    )
+
+
 async def keep_anonymised(session: AsyncSession, session_id: str) -> None:
     """After an event was recorded: if its session was anonymised, anonymise it again.
 
     For a session never anonymised, which is nearly every one, it costs one primary-key read.
     """
-    anonymised_at = await session.scalar(
-        select(SessionRow.anonymised_at).where(SessionRow.session_id == session_id)
-    )
-    if anonymised_at is not None:
-        await anonymise_sessions(session, [session_id], at=anonymised_at)
+    if (at := await anonymised_at(session, session_id)) is not None:
+        await anonymise_sessions(session, [session_id], at=at)
 
 
 async def anonymise_sessions(

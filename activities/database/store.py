@@ -12,7 +12,7 @@ from sqlalchemy import and_, not_, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from activities.database import migrations, recording
-from activities.database.anonymise import keep_anonymised
+from activities.database.anonymise import anonymised_at, keep_anonymised
 from activities.database.audit import AuditVerification, ChainWalk
 from activities.database.engine import DEFERRED_BEGIN, create_engine
 from activities.database.reads import (
@@ -178,10 +178,7 @@ class Store:
     async def is_anonymised(self, session_id: str) -> bool:
         """Whether the session's personal data was erased or aged out of the store."""
         async with self._read_sessions() as session:
-            at = await session.scalar(
-                select(SessionRow.anonymised_at).where(SessionRow.session_id == session_id)
-            )
-        return at is not None
+            return await anonymised_at(session, session_id) is not None
 
     async def get_session(self, session_id: str) -> SessionView | None:
         """The session as last recorded, in the contract's view shape, or None if unknown."""
