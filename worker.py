@@ -24,6 +24,7 @@ from activities.sms import SmsActivities
 from config import Settings, get_settings
 from starter.logs import configure_logging
 from starter.metrics import prometheus_runtime
+from starter.reconnect import Backoff, Stopped, check_namespace, is_transient, unless_stopped
 from starter.request_ids import RequestIdWorkerInterceptor
 from starter.retention import ensure_retention_schedule_logged
 from workflows.codec import data_converter_for
@@ -106,6 +107,7 @@ def activities_for(
         database.record_session_event,
         database.record_downstream_change,
         database.record_delivery,
+        database.read_last_seen,
         email.send_candidate_email,
         hris.deliver_hris_event,
         hris.deliver_hris_notice,
@@ -117,18 +119,49 @@ def activities_for(
 
 
 async def run_worker(settings: Settings | None = None) -> None:
-    """Run one worker process until SIGINT or SIGTERM, then shut down gracefully."""
+    """Run one worker process until SIGINT or SIGTERM, riding out Temporal outages.
+
+    While Temporal cannot be reached (:func:`starter.reconnect.is_transient` says which
+    errors mean that) it keeps trying, 0.5 s to 10 s apart, to connect, or to start a new
+    worker when the running one fails; any other error ends the process at once. A signal
+    shuts a running worker down gracefully, and ends a wait for Temporal right away.
+    """
     settings = settings or get_settings()
-    client = await connect(settings, runtime=prometheus_runtime(settings.metrics_bind))
+    runtime = prometheus_runtime(settings.metrics_bind)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    backoff = Backoff()
+    client: Client | None = None
+    with contextlib.suppress(Stopped):
+        while not stop.is_set():
+            try:
+                if client is None:
+                    client = await unless_stopped(stop, connect(settings, runtime=runtime))
+                await unless_stopped(stop, check_namespace(client))
+                backoff.reset()
+                await _serve(client, settings, stop)
+            except Exception as err:
+                if not is_transient(err):
+                    raise
+                delay = backoff.next_delay()
+                log.warning(
+                    "temporal unreachable; retrying",
+                    attempt=backoff.attempt,
+                    error=str(err),
+                    retry_in_seconds=delay,
+                    temporal=settings.temporal_address,
+                )
+                await unless_stopped(stop, asyncio.sleep(delay))
+
+
+async def _serve(client: Client, settings: Settings, stop: asyncio.Event) -> None:
     async with running_worker(client, settings):
         log.info(
             "worker started", task_queue=settings.task_queue, temporal=settings.temporal_address
         )
-        await ensure_retention_schedule_logged(client, settings)
+        await unless_stopped(stop, ensure_retention_schedule_logged(client, settings))
         await stop.wait()
         log.info("worker stopping")
 

@@ -1,4 +1,9 @@
-"""The baseline: a bare session that waits for one signal (or update), then runs one no-op activity.
+"""The baselines: a bare session and one that carries an exitflow session's messages.
+
+``BareSessionWorkflow`` waits for one signal (or update), then runs one no-op activity: the
+issue's baseline. ``MessageFloorWorkflow`` takes what the platform sends an exitflow session
+(start, three ``progress`` updates, one exit update that runs one no-op activity) and does
+nothing else: the floor any implementation of the contract's messages stands on.
 
 Run as its own worker process, beside exitflow's, with the default (sandboxed) runner:
 
@@ -53,6 +58,35 @@ class BareSessionWorkflow:
         return "ok"
 
 
+@workflow.defn
+class MessageFloorWorkflow:
+    """An exitflow session's messages with no pipeline: three updates, then an exit update."""
+
+    def __init__(self) -> None:
+        self._saved = 0
+        self._ended = False
+
+    @workflow.run
+    async def run(self, session_id: str) -> int:
+        """Wait for the exit; the number of saved answers."""
+        await workflow.wait_condition(lambda: self._ended)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._saved
+
+    @workflow.update
+    def progress(self, segment_id: str) -> int:
+        """Save one answer (in memory)."""
+        self._saved += 1
+        return self._saved
+
+    @workflow.update
+    async def end(self, reason: str) -> str:
+        """End the session once one no-op activity (the record's stand-in) has run."""
+        await workflow.execute_activity(bare_noop, start_to_close_timeout=_TIMEOUT)
+        self._ended = True
+        return reason
+
+
 async def _serve(address: str, task_queue: str) -> None:
     client = await Client.connect(address)
     stop = asyncio.Event()
@@ -62,7 +96,7 @@ async def _serve(address: str, task_queue: str) -> None:
     async with Worker(
         client,
         task_queue=task_queue,
-        workflows=[BareSessionWorkflow],
+        workflows=[BareSessionWorkflow, MessageFloorWorkflow],
         activities=[bare_noop],
     ):
         await stop.wait()

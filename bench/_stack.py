@@ -153,21 +153,21 @@ class DevServer:
 _CODE = ("workflows", "activities", "starter", "worker.py", "config.py")
 
 
-def snapshot_code(directory: Path) -> Path:
-    """Copy the worker's code into ``directory/code`` and return that folder.
+def snapshot_code(directory: Path, source: Path = ROOT, name: str = "code") -> Path:
+    """Copy the worker's code from ``source`` into ``directory/name`` and return that folder.
 
     Workers of a run start from this copy, so a run measures one version of the code even
     when the tree is edited meanwhile (a worker restarted on edited workflow code would
     fail its replays, which is not the fault being measured).
     """
-    target = directory / "code"
-    for name in _CODE:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+    target = directory / name
+    for part in _CODE:
+        origin = source / part
+        if origin.is_dir():
+            shutil.copytree(origin, target / part, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             target.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
+            shutil.copy2(origin, target / part)
     return target
 
 
@@ -353,6 +353,13 @@ class Stack:
         if not code.exists():
             snapshot_code(self.directory)
         return WorkerPool(self.directory, self.worker_env(**extra_env), cwd=code)
+
+    def variant_workers(self, source: Path, task_queue: str) -> WorkerPool:
+        """A pool running another checkout's ``worker.py`` on ``task_queue``, to compare two
+        versions of the code in one run (same server, database, inbox and SMTP server)."""
+        code = snapshot_code(self.directory, source, "variant-code")
+        env = self.worker_env(EXITFLOW_TASK_QUEUE=task_queue)
+        return WorkerPool(self.directory, env, cwd=code)
 
     def bare_workers(self, task_queue: str) -> WorkerPool:
         """A pool running the bare baseline's worker (``bench._bare``) against this stack."""

@@ -1,15 +1,21 @@
 """Many open sessions waiting for the candidate: what they cost at rest and while heartbeating.
 
-Starts N sessions (no downstream step) and lets their ``interview.started`` pipelines
-drain, then measures the worker's RSS and CPU while they only wait, then drives heartbeats
-as the API forwards them (one signal per session per quarter of a 120 s heartbeat timeout,
-i.e. N/30 signals per second, open loop) and measures the worker, the server, the signals
-per second actually delivered and the history events each beat adds:
+Starts N sessions (no downstream step), lets their ``interview.started`` pipelines drain,
+and measures the worker, the server and the history events heartbeats add, with beats at
+the rate the API lets through (one per session per quarter of a 120 s heartbeat timeout,
+i.e. N/30 per second, open loop), in either design:
 
-    .venv/bin/python -m bench.open_sessions --sessions 10000 --idle-seconds 60 --beat-seconds 90
+``--beats last-seen`` (the design since ``heartbeat-last-seen``): each beat is noted on the
+session's row, the call the API makes (``Store.see_heartbeat``), from the start, and the
+sessions run with the 120 s timeout: the workflow reads the row once per timeout. The run
+also counts sessions wrongly abandoned (none should be).
 
-The sessions get ``heartbeat_timeout_seconds=3600`` so that none is abandoned while the
-others are still being started; the beats are sent at the 120 s platform's rate.
+``--beats signals`` (the design before): each beat is a ``heartbeat`` signal; the sessions
+get ``heartbeat_timeout_seconds=3600`` so that none is abandoned while the others are still
+being started, or when signals lag behind:
+
+    .venv/bin/python -m bench.open_sessions --sessions 10000 --beats last-seen
+    .venv/bin/python -m bench.open_sessions --sessions 10000 --beats signals
 """
 
 from __future__ import annotations
@@ -21,8 +27,11 @@ import sqlite3
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
+from activities.database import Store
 from bench._drive import Platform, start_body
 from bench._stack import (
     Stack,
@@ -86,44 +95,118 @@ async def _history_lengths(stack: Stack, ids: list[str]) -> list[int]:
     return lengths
 
 
-async def _beats(platform: Platform, ids: list[str], seconds: float, limit: int) -> int:
-    """Send beats round-robin at ``len(ids) / (timeout / 4)`` per second; return how many went."""
-    rate = len(ids) / (BEAT_TIMEOUT_SECONDS / 4)
-    gate = asyncio.Semaphore(limit)
-    sent = 0
-    pending: set[asyncio.Task[None]] = set()
+class Beats:
+    """Beats round-robin over the sessions started so far, at ``count / (timeout / 4)`` per
+    second, open loop, each sent by ``send`` (a signal, or a note on the session's row)."""
 
-    async def one(sid: str) -> None:
-        nonlocal sent
-        async with gate:
-            await platform.heartbeat(sid)
-            sent += 1
+    def __init__(self, send: Callable[[str], Awaitable[object]], count: int, limit: int) -> None:
+        """Prepare; ``count`` sets the rate, ``limit`` the beats in flight."""
+        self.send = send
+        self.ids: list[str] = []
+        """The sessions that beat: the bench appends each as it is started."""
+        self.sent = 0
+        self.failed = 0
+        self.rate = count / (BEAT_TIMEOUT_SECONDS / 4)
+        self._gate = asyncio.Semaphore(limit)
 
-    began = time.monotonic()
-    n = 0
-    while (elapsed := time.monotonic() - began) < seconds:
-        due = int(elapsed * rate)
-        while n < due:
-            task = asyncio.create_task(one(ids[n % len(ids)]))
-            pending.add(task)
-            task.add_done_callback(pending.discard)
-            n += 1
-        await asyncio.sleep(0.05)
-    for task in list(pending):
-        task.cancel()
-    return sent
+    async def _one(self, sid: str) -> None:
+        async with self._gate:
+            try:
+                await self.send(sid)
+            except Exception:  # counted and shown: a beat that did not land is a finding
+                self.failed += 1
+            else:
+                self.sent += 1
+
+    async def run(self, seconds: float = float("inf")) -> None:
+        """Beat for ``seconds`` (or until cancelled)."""
+        pending: set[asyncio.Task[None]] = set()
+        began, n = time.monotonic(), 0
+        try:
+            while (elapsed := time.monotonic() - began) < seconds:
+                while self.ids and n < int(elapsed * self.rate):
+                    task = asyncio.create_task(self._one(self.ids[n % len(self.ids)]))
+                    pending.add(task)
+                    task.add_done_callback(pending.discard)
+                    n += 1
+                await asyncio.sleep(0.05)
+        finally:
+            for task in list(pending):
+                task.cancel()
 
 
-async def main(count: int, idle_seconds: float, beat_seconds: float, concurrency: int) -> None:
+async def main(
+    count: int, idle_seconds: float, beat_seconds: float, concurrency: int, design: str
+) -> None:
     """Open ``count`` sessions; measure them at rest, then heartbeating."""
     with tempfile.TemporaryDirectory(dir=bench_directory()) as tmp:
         async with running_stack(Path(tmp), persistent=False) as stack:
+            store = Store.from_url(stack.database_url)
+            await store.create_schema()  # before the worker, so that beats find the table
             worker = stack.workers()
             await worker.start()
             try:
-                await _run(stack, worker, count, idle_seconds, beat_seconds, concurrency)
+                if design == "signals":
+                    await _run(stack, worker, count, idle_seconds, beat_seconds, concurrency)
+                else:
+                    await _run_last_seen(stack, worker, store, count, beat_seconds, concurrency)
             finally:
+                await store.dispose()
                 await worker.stop()
+
+
+async def _run_last_seen(
+    stack: Stack, worker: WorkerPool, store: Store, count: int, seconds: float, concurrency: int
+) -> None:
+    """Sessions with the 120 s timeout, kept alive by beats noted on their rows throughout."""
+    platform = Platform(stack.client, stack.task_queue)
+    ids = [f"o-{uuid.uuid4().hex[:6]}-{n}" for n in range(count)]
+    gate = asyncio.Semaphore(concurrency)
+    beats = Beats(lambda sid: store.see_heartbeat(sid, datetime.now(UTC)), count, limit=50)
+    print(f"{count} sessions, load average {os.getloadavg()[0]:.1f} (nproc {os.cpu_count()})")
+    policy = {"heartbeat_timeout_seconds": BEAT_TIMEOUT_SECONDS}
+
+    async def start(sid: str) -> None:
+        async with gate:
+            await platform.start(start_body(sid, downstream=False, policy=policy))
+            beats.ids.append(sid)
+
+    beating = asyncio.create_task(beats.run())
+    try:
+        began = time.monotonic()
+        await watched(asyncio.gather(*(start(sid) for sid in ids)), [worker])
+        await _drained(stack, count)
+        opened = time.monotonic() - began
+        print(f"opened (started + recorded + webhook) in {opened:.0f} s: {count / opened:.1f}/s")
+        sample = ids[:: max(1, count // 50)]
+        before, sent_before = await _history_lengths(stack, sample), beats.sent
+        bench = sample_process(os.getpid())
+        measured = await _measure(stack, worker, seconds)
+        api_cpu = 100 * (sample_process(os.getpid()).cpu_seconds - bench.cpu_seconds) / seconds
+        added = sum(await _history_lengths(stack, sample)) - sum(before)
+    finally:
+        beating.cancel()
+    noted = (beats.sent - sent_before) / seconds
+    per_hour = added / len(sample) * 3600 / seconds
+    abandoned = sum(1 for d in stack.inbox.accepted if d.type == "interview.suspended")
+    print(
+        f"heartbeating for {seconds:.0f} s at target {beats.rate:.0f} beats/s: noted "
+        f"{noted:.0f}/s on the rows; " + _fmt(measured) + f", bench (the API's writes) CPU % "
+        f"{api_cpu:.1f}"
+    )
+    print(
+        f"history events per session per hour {per_hour:.0f} "
+        f"({per_hour * count / 3600:.0f} events/s for {count} sessions); "
+        f"sessions wrongly abandoned: {abandoned}; beats that failed: {beats.failed}"
+    )
+
+
+async def _drained(stack: Stack, count: int) -> None:
+    """Wait (up to an hour) until every session's ``interview.started`` webhook arrived."""
+    for _ in range(7200):
+        if sum(1 for d in stack.inbox.accepted if d.type == "interview.started") >= count:
+            return
+        await asyncio.sleep(0.5)
 
 
 async def _run(
@@ -146,10 +229,7 @@ async def _run(
 
     began = time.monotonic()
     await watched(asyncio.gather(*(start(sid) for sid in ids)), [worker])
-    for _ in range(7200):  # the started webhooks drain within an hour, or the run says so
-        if len(stack.inbox.accepted) >= count:
-            break
-        await asyncio.sleep(0.5)
+    await _drained(stack, count)
     opened = time.monotonic() - began
     print(f"opened (started + recorded + webhook) in {opened:.0f} s: {count / opened:.1f}/s")
 
@@ -160,7 +240,10 @@ async def _run(
     before = await _history_lengths(stack, sample)
     target = count / (BEAT_TIMEOUT_SECONDS / 4)
     measuring = asyncio.create_task(_measure(stack, worker, beat_seconds))
-    sent = await _beats(platform, ids, beat_seconds, limit=200)
+    beats = Beats(platform.heartbeat, count, limit=200)
+    beats.ids = ids
+    await beats.run(beat_seconds)
+    sent = beats.sent
     busy = await measuring
     after = await _history_lengths(stack, sample)
     added = sum(after) - sum(before)
@@ -189,5 +272,8 @@ if __name__ == "__main__":
     parser.add_argument("--idle-seconds", type=float, default=60)
     parser.add_argument("--beat-seconds", type=float, default=90)
     parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument("--beats", choices=("last-seen", "signals"), default="last-seen")
     args = parser.parse_args()
-    run_main(main(args.sessions, args.idle_seconds, args.beat_seconds, args.concurrency))
+    run_main(
+        main(args.sessions, args.idle_seconds, args.beat_seconds, args.concurrency, args.beats)
+    )

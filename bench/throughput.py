@@ -4,8 +4,11 @@ Each round runs N sessions at a bounded concurrency, alternating bare and exitfl
 that drift on a shared machine hits both alike. An exitflow session is started, saves three
 answers and ends (withdraw; fault then withdraw; terminate; complete, in turn) with the full
 pipeline: record and audit, signed webhook to a local HR inbox, email to a local SMTP server,
-downstream step cancelled. A bare session waits for one signal and runs one no-op activity.
-Both run in a worker process of their own with the same sandboxed runner:
+downstream step cancelled. A bare session waits for one signal and runs one no-op activity
+(the issue's baseline). A message floor session takes the same messages as an exitflow session
+(start, three updates, an exit update running one no-op activity) and does nothing else: the
+cost of the contract's messages alone, which no pipeline design can go below. Each kind runs in
+a worker process of its own with the same sandboxed runner; CPU is counted per process:
 
     .venv/bin/python -m bench.throughput --sessions 200 --rounds 3 --concurrency 40
 """
@@ -19,10 +22,11 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from bench._bare import BareSessionWorkflow
+from bench._bare import BareSessionWorkflow, MessageFloorWorkflow
 from bench._drive import EXIT_ROTATION, Platform, history_counts, life
 from bench._stack import (
     Stack,
@@ -36,6 +40,7 @@ from bench._stack import (
 from workflows.session import session_workflow_id
 
 BARE_QUEUE = "bench-bare"
+VARIANT_QUEUE = "bench-variant"
 
 
 async def _bare_life(stack: Stack, workflow_id: str) -> None:
@@ -46,108 +51,155 @@ async def _bare_life(stack: Stack, workflow_id: str) -> None:
     await handle.result()
 
 
-async def _bare_life_numbered(stack: Stack, prefix: str, n: int) -> None:
-    await _bare_life(stack, f"{prefix}-{n}")
+async def _floor_life(stack: Stack, workflow_id: str) -> None:
+    handle = await stack.client.start_workflow(
+        MessageFloorWorkflow.run, workflow_id, id=workflow_id, task_queue=BARE_QUEUE
+    )
+    for n in range(3):
+        await handle.execute_update(MessageFloorWorkflow.progress, f"seg-{n}")
+    await handle.execute_update(MessageFloorWorkflow.end, "lost_interest")
+    await handle.result()
+
+
+@dataclass
+class Round:
+    """One round of one kind: sessions per second and CPU seconds per session."""
+
+    rate: float
+    worker_cpu: float
+    server_cpu: float
+
+    @property
+    def cpu(self) -> float:
+        """Worker and server CPU seconds per session."""
+        return self.worker_cpu + self.server_cpu
 
 
 async def _round(
     count: int,
     concurrency: int,
     one: Callable[[int], Awaitable[None]],
-    pids: list[int],
+    pids: tuple[int, int] | None,
     pools: list[WorkerPool],
-) -> tuple[float, float]:
-    """Sessions per second, and CPU seconds (worker + server) per session."""
+) -> Round:
+    """Run ``count`` sessions; ``pids`` are the (worker, server) processes to charge."""
     gate = asyncio.Semaphore(concurrency)
 
     async def bounded(n: int) -> None:
         async with gate:
             await one(n)
 
-    cpu_before = sum(sample_process(pid).cpu_seconds for pid in pids)
+    before = [sample_process(pid).cpu_seconds for pid in pids or ()]
     began = time.perf_counter()
     await watched(asyncio.gather(*(bounded(n) for n in range(count))), pools)
     elapsed = time.perf_counter() - began
-    cpu = sum(sample_process(pid).cpu_seconds for pid in pids) - cpu_before
-    return count / elapsed, cpu / count
+    after = [sample_process(pid).cpu_seconds for pid in pids or ()]
+    worker, server = [(a - b) / count for a, b in zip(after, before, strict=True)] or [0.0, 0.0]
+    return Round(count / elapsed, worker, server)
 
 
 async def main(
-    sessions: int, rounds: int, concurrency: int, *, sqlite: bool, downstream: bool = True
+    sessions: int,
+    rounds: int,
+    concurrency: int,
+    *,
+    sqlite: bool,
+    downstream: bool = True,
+    compare: Path | None = None,
 ) -> None:
-    """Alternate bare and exitflow rounds; print sessions/s for each and the ratio."""
+    """Alternate bare, floor and exitflow rounds; print sessions/s for each and the ratios."""
     with tempfile.TemporaryDirectory(dir=bench_directory()) as tmp:
         async with running_stack(Path(tmp), persistent=sqlite) as stack:
-            exitflow = stack.workers()
-            bare = stack.bare_workers(BARE_QUEUE)
-            await exitflow.start()
-            await bare.start()
+            pools = {"exitflow": stack.workers(), "bare": stack.bare_workers(BARE_QUEUE)}
+            if compare is not None:
+                pools["variant"] = stack.variant_workers(compare, VARIANT_QUEUE)
+            for pool in pools.values():
+                await pool.start()
             try:
-                await _run(stack, exitflow, bare, sessions, rounds, concurrency, downstream)
+                await _run(stack, pools, sessions, rounds, concurrency, downstream)
             finally:
-                await exitflow.stop()
-                await bare.stop()
+                for pool in pools.values():
+                    await pool.stop()
 
 
 async def _run(
     stack: Stack,
-    exitflow: WorkerPool,
-    bare: WorkerPool,
+    pools: dict[str, WorkerPool],
     sessions: int,
     rounds: int,
     concurrency: int,
     downstream: bool,
 ) -> None:
-    platform = Platform(stack.client, stack.task_queue)
     run_id = uuid.uuid4().hex[:6]
-    assert exitflow.pid and bare.pid and stack.server.pid
+    assert stack.server.pid
     server = stack.server.pid
 
-    async def exitflow_one(n: int, prefix: str) -> None:
-        kind = EXIT_ROTATION[n % len(EXIT_ROTATION)]
-        await life(platform, f"{prefix}-{n}", kind, downstream=downstream)
+    def exitflow_on(task_queue: str) -> Callable[[str, int], Awaitable[None]]:
+        platform = Platform(stack.client, task_queue)
 
-    # Warm-up: both workers load their workflows and the server its caches.
-    pools = [exitflow, bare]
-    await _round(8, 8, lambda n: exitflow_one(n, f"warm-{run_id}"), [], pools)
-    await _round(8, 8, lambda n: _bare_life(stack, f"bare-warm-{run_id}-{n}"), [], pools)
+        async def one(prefix: str, n: int) -> None:
+            kind = EXIT_ROTATION[n % len(EXIT_ROTATION)]
+            await life(platform, f"{prefix}-{n}", kind, downstream=downstream)
 
-    bare_rates: list[float] = []
-    flow_rates: list[float] = []
+        return one
+
+    async def bare_one(prefix: str, n: int) -> None:
+        await _bare_life(stack, f"{prefix}-{n}")
+
+    async def floor_one(prefix: str, n: int) -> None:
+        await _floor_life(stack, f"{prefix}-{n}")
+
+    kinds: dict[str, tuple[Callable[[str, int], Awaitable[None]], WorkerPool]] = {
+        "bare": (bare_one, pools["bare"]),
+        "floor": (floor_one, pools["bare"]),
+        "exitflow": (exitflow_on(stack.task_queue), pools["exitflow"]),
+    }
+    if "variant" in pools:
+        kinds["variant"] = (exitflow_on(VARIANT_QUEUE), pools["variant"])
+    watch = list(pools.values())
+    for name, (one, _) in kinds.items():  # warm-up: workers load code, the server its caches
+        await _round(8, 8, partial(one, f"{name}-warm-{run_id}"), None, watch)
+
+    results: dict[str, list[Round]] = {name: [] for name in kinds}
     print(f"{sessions} sessions per round, concurrency {concurrency}, {rounds} rounds each")
     print(f"load average at start: {os.getloadavg()[0]:.1f} (nproc {os.cpu_count()})")
-    print(f"{'round':>5}  {'kind':8} {'sessions/s':>10}  {'CPU s/session (worker+server)':>30}")
+    print(f"{'round':>5}  {'kind':8} {'sessions/s':>10}  {'CPU s/session: worker + server':>32}")
     for r in range(rounds):
-        bare_prefix, flow_prefix = f"bare-{run_id}-{r}", f"s-{run_id}-{r}"
-        rate, cpu = await _round(
-            sessions,
-            concurrency,
-            partial(_bare_life_numbered, stack, bare_prefix),
-            [bare.pid, server],
-            pools,
+        for name, (one, pool) in kinds.items():
+            assert pool.pid is not None
+            result = await _round(
+                sessions,
+                concurrency,
+                partial(one, f"{name}-{run_id}-{r}"),
+                (pool.pid, server),
+                watch,
+            )
+            results[name].append(result)
+            print(
+                f"{r + 1:>5}  {name:8} {result.rate:10.1f}  "
+                f"{result.worker_cpu:14.3f} + {result.server_cpu:.3f} = {result.cpu:.3f}",
+                flush=True,
+            )
+    mean = {name: sum(x.rate for x in rs) / len(rs) for name, rs in results.items()}
+    cpu = {name: sum(x.cpu for x in rs) / len(rs) for name, rs in results.items()}
+    for name in kinds:
+        print(f"{name:9} {mean[name]:6.1f} sessions/s  {cpu[name]:.3f} CPU s/session")
+    print(f"ratio     {mean['exitflow'] / mean['bare']:6.2f}x of bare  (target >= 0.70x)")
+    print(f"          {mean['floor'] / mean['bare']:6.2f}x: the message floor's own ratio to bare")
+    print(f"          {mean['exitflow'] / mean['floor']:6.2f}x of the message floor")
+    if "variant" in mean:
+        print(
+            f"variant   {mean['variant'] / mean['exitflow']:6.2f}x of exitflow (sessions/s), ",
+            end="",
         )
-        bare_rates.append(rate)
-        print(f"{r + 1:>5}  {'bare':8} {rate:10.1f}  {cpu:30.3f}", flush=True)
-        rate, cpu = await _round(
-            sessions,
-            concurrency,
-            partial(exitflow_one, prefix=flow_prefix),
-            [exitflow.pid, server],
-            pools,
-        )
-        flow_rates.append(rate)
-        print(f"{r + 1:>5}  {'exitflow':8} {rate:10.1f}  {cpu:30.3f}", flush=True)
-    bare_mean = sum(bare_rates) / len(bare_rates)
-    flow_mean = sum(flow_rates) / len(flow_rates)
-    print(f"bare      {bare_mean:6.1f} sessions/s")
-    print(f"exitflow  {flow_mean:6.1f} sessions/s")
-    print(f"ratio     {flow_mean / bare_mean:6.2f}x  (target >= 0.70x)")
-    print("history of one session per exit kind (events / workflow tasks / activities):")
+        print(f"{cpu['variant'] / cpu['exitflow']:.2f}x its CPU per session")
+    print("history of one session per kind (events / workflow tasks / activities):")
     for n, kind in enumerate(EXIT_ROTATION):
-        counts = await history_counts(stack.client, session_workflow_id(f"s-{run_id}-0-{n}"))
+        counts = await history_counts(stack.client, session_workflow_id(f"exitflow-{run_id}-0-{n}"))
         print(f"  {kind:15} {counts}")
-    counts = await history_counts(stack.client, f"bare-{run_id}-0-0")
-    print(f"  {'bare':15} {counts}")
+    for name in ("bare", "floor"):
+        counts = await history_counts(stack.client, f"{name}-{run_id}-0-0")
+        print(f"  {name:15} {counts}")
 
 
 if __name__ == "__main__":
@@ -163,6 +215,13 @@ if __name__ == "__main__":
         action="store_true",
         help="sessions without a downstream step, to measure what the child workflow costs",
     )
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        metavar="CHECKOUT",
+        help="also run the worker of another checkout (e.g. a git worktree) in alternating "
+        "rounds, to measure a change against the current code in one run",
+    )
     args = parser.parse_args()
     run_main(
         main(
@@ -171,5 +230,6 @@ if __name__ == "__main__":
             args.concurrency,
             sqlite=args.sqlite,
             downstream=not args.no_downstream,
+            compare=args.compare,
         )
     )

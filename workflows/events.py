@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from workflows.codes import DownstreamStatus, EventType, SessionStatus
 from workflows.models import (
     Candidate,
+    ClientInfo,
     Consent,
     Contest,
     DownstreamView,
@@ -99,3 +100,19 @@ class DeliveryOutcome(BaseModel):
     attempts: int = 1
     status_code: int | None = None
     detail: str | None = None
+
+
+class LastSeenRequest(BaseModel):
+    """Input of ``read_last_seen``: whose page, and as of which moment of the workflow."""
+
+    session_id: str
+    as_of: datetime
+    """The workflow's now: the timeline its timers run on (skipped in time-skipping tests)."""
+
+
+class LastSeen(BaseModel):
+    """What the store knows of a session's page: its latest heartbeat through the API."""
+
+    seconds_ago: float | None = None
+    """Seconds from that heartbeat to ``as_of`` (never negative); None: no beat noted."""
+    client: ClientInfo | None = None

@@ -12,6 +12,9 @@ RECORD_RETRY = RetryPolicy(
 )
 """The record is what everything else stands on: retried until the database is back."""
 
+LAST_SEEN_TIMEOUT = timedelta(seconds=10)
+"""One primary-key read of the session's row (``read_last_seen``, a local activity)."""
+
 HRIS_TIMEOUT = timedelta(seconds=15)
 HRIS_DEADLINE = timedelta(days=3)
 HRIS_RETRY = RetryPolicy(

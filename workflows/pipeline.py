@@ -21,11 +21,12 @@ with workflow.unsafe.imports_passed_through():
     from activities.email.activities import EmailActivities
     from activities.hris.activities import HrisActivities
     from activities.sms import SmsActivities
-    from workflows.events import DeliveryOutcome, SessionEvent
+    from workflows.events import DeliveryOutcome, LastSeen, LastSeenRequest, SessionEvent
     from workflows.options import (
         HRIS_DEADLINE,
         HRIS_RETRY,
         HRIS_TIMEOUT,
+        LAST_SEEN_TIMEOUT,
         MESSAGE_DEADLINE,
         MESSAGE_RETRY,
         MESSAGE_TIMEOUT,
@@ -40,6 +41,17 @@ async def record(event: SessionEvent) -> None:
         DatabaseActivities.record_session_event,
         event,
         start_to_close_timeout=RECORD_TIMEOUT,
+        retry_policy=RECORD_RETRY,
+    )
+
+
+async def read_last_seen(session_id: str) -> LastSeen:
+    """The page's latest heartbeat noted by the API, as of the workflow's now: a short read of
+    the local store, so a local activity, retried until the database answers."""
+    return await workflow.execute_local_activity_method(
+        DatabaseActivities.read_last_seen,
+        LastSeenRequest(session_id=session_id, as_of=workflow.now()),
+        start_to_close_timeout=LAST_SEEN_TIMEOUT,
         retry_policy=RECORD_RETRY,
     )
 

@@ -48,6 +48,14 @@ reading the session's now terminal status, cancelled them again (two ``downstrea
 events under two webhook ids).
 """
 
+HEARTBEAT_LAST_SEEN = "heartbeat-last-seen"
+"""Patch: before suspending a silent session as abandoned, read its last-seen record.
+
+The API notes heartbeats on the session's row instead of signalling (a signal costs a
+history event and a workflow task per beat); the workflow reads that row once per timeout,
+when its timer fires without a signal. Sessions started before it decide on signals alone.
+"""
+
 
 def session_workflow_id(session_id: str) -> str:
     """The contract's workflow id of a session."""
@@ -232,9 +240,24 @@ class InterviewSessionWorkflow(ContestHandlers):
         remaining = self._state.heartbeat_deadline() - self._now()
         if await self._wait_for_change(seen, max(remaining, SOONEST)):
             return
-        if self._state.signs_of_life == alive:
-            record = self._state.abandon(now=self._now(), new_id=self._new_id)
-            await self._transition(EventType.SUSPENDED, record)
+        if self._state.signs_of_life != alive:
+            return
+        if workflow.patched(HEARTBEAT_LAST_SEEN) and await self._heard_through_api(seen, alive):
+            return
+        record = self._state.abandon(now=self._now(), new_id=self._new_id)
+        await self._transition(EventType.SUSPENDED, record)
+
+    async def _heard_through_api(self, seen: int, alive: int) -> bool:
+        """Whether the page was alive after all: a beat noted by the API, or any change
+        while the record was read. A beat within the timeout moves the deadline to it."""
+        heard = await pipeline.read_last_seen(self._state.start.session_id)
+        if self._state.transitions != seen or self._state.signs_of_life != alive:
+            return True
+        timeout = self._state.start.policy.heartbeat_timeout_seconds
+        if heard.seconds_ago is None or heard.seconds_ago >= timeout:
+            return False
+        self._state.see_heartbeat(heard.client, self._now() - timedelta(seconds=heard.seconds_ago))
+        return True
 
     async def _run_resume_window(self) -> None:
         if not workflow.patched(CLOCK_FREE_DECISIONS):

@@ -10,7 +10,13 @@ from temporalio.exceptions import ApplicationError
 from activities.database.store import Store
 from activities.metrics import count_exit
 from workflows.codes import ErrorCode
-from workflows.events import DeliveryOutcome, DownstreamChange, SessionEvent
+from workflows.events import (
+    DeliveryOutcome,
+    DownstreamChange,
+    LastSeen,
+    LastSeenRequest,
+    SessionEvent,
+)
 
 
 class RecordDelivery(BaseModel):
@@ -54,6 +60,11 @@ class DatabaseActivities:
             step_id=change.step_id,
             status=str(change.status),
         )
+
+    @activity.defn
+    async def read_last_seen(self, request: LastSeenRequest) -> LastSeen:
+        """The session page's latest heartbeat through the API (a local activity)."""
+        return await self._store.last_seen(request.session_id, request.as_of)
 
     @activity.defn
     async def record_delivery(self, delivery: RecordDelivery) -> None:

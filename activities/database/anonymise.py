@@ -39,7 +39,9 @@ ERASED = "[erased]"
 """What replaces personal text in a column that may not be NULL."""
 
 PERSONAL_COLUMNS: dict[type[Base], dict[str, str | None]] = {
-    SessionRow: dict.fromkeys(("candidate_name", "candidate_email", "candidate_phone")),
+    SessionRow: dict.fromkeys(
+        ("candidate_name", "candidate_email", "candidate_phone", "last_client")
+    ),
     ExitRow: dict.fromkeys(("comment", "explanation", "notice_text", "fault_detail", "client_ip")),
     SegmentRow: {"artifact_uri": None},
     DeliveryRow: {"detail": None},

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
-from sqlalchemy import and_, select, text, update
+from sqlalchemy import Table, and_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,7 +39,7 @@ AUDIT_LOCK = 0x6578_6974_666C_6F77  # "exitflow": one chain, one lock, across pr
 _OUTCOME_COLUMN = {EventType.RESUMED.value: "resumed_at", EventType.EXPIRED.value: "expired_at"}
 
 
-def insert(dialect: str, table: type[Base]) -> sqlite.Insert | postgresql.Insert:
+def insert(dialect: str, table: Table | type[Base]) -> sqlite.Insert | postgresql.Insert:
     """An INSERT with ``on_conflict_*``: both dialects share that API, only the import differs."""
     return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
@@ -79,30 +80,46 @@ async def upsert_newer(
     newer_than: str,
 ) -> None:
     """Insert ``rows``, or replace stored ones whose ``newer_than`` value is smaller."""
-    if not rows:
-        return
-    keys = [key.name for key in table.__table__.primary_key]
-    stmt = insert(dialect, table).values(list(rows))
-    stmt = stmt.on_conflict_do_update(
-        index_elements=keys,
-        set_={key: stmt.excluded[key] for key in rows[0] if key not in keys},
-        where=table.__table__.c[newer_than] < stmt.excluded[newer_than],
-    )
-    await session.execute(stmt)
+    if rows:
+        stmt = _upsert_newer_statement(dialect, table, tuple(rows[0]), newer_than)
+        await session.execute(stmt, list(rows))
 
 
 async def upsert_downstream(session: AsyncSession, dialect: str, rows: Sequence[Values]) -> None:
     """Insert downstream steps, or move stored ones forward: scheduled → invited | cancelled."""
-    if not rows:
-        return
+    if rows:
+        await session.execute(_upsert_downstream_statement(dialect), list(rows))
+
+
+# The upserts are built once and run with their rows as parameters (executemany): SQLAlchemy
+# caches the compiled form of such a statement, never of one with the rows inlined as
+# multi-row VALUES, which it would compile again on every record.
+
+
+@functools.cache
+def _upsert_newer_statement(
+    dialect: str, table: type[Base], columns: tuple[str, ...], newer_than: str
+) -> sqlite.Insert | postgresql.Insert:
+    core = Base.metadata.tables[table.__tablename__]
+    keys = [key.name for key in core.primary_key]
+    stmt = insert(dialect, core)
+    return stmt.on_conflict_do_update(
+        index_elements=keys,
+        set_={key: stmt.excluded[key] for key in columns if key not in keys},
+        where=core.c[newer_than] < stmt.excluded[newer_than],
+    )
+
+
+@functools.cache
+def _upsert_downstream_statement(dialect: str) -> sqlite.Insert | postgresql.Insert:
+    core = Base.metadata.tables[DownstreamStepRow.__tablename__]
     scheduled = DownstreamStatus.SCHEDULED.value
-    stmt = insert(dialect, DownstreamStepRow).values(list(rows))
-    stmt = stmt.on_conflict_do_update(
+    stmt = insert(dialect, core)
+    return stmt.on_conflict_do_update(
         index_elements=["session_id", "step_id"],
         set_={key: stmt.excluded[key] for key in ("status", "reason", "updated_at")},
-        where=and_(DownstreamStepRow.status == scheduled, stmt.excluded.status != scheduled),
+        where=and_(core.c.status == scheduled, stmt.excluded.status != scheduled),
     )
-    await session.execute(stmt)
 
 
 async def _upsert_contest(session: AsyncSession, dialect: str, values: Values) -> None:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, not_, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from activities.database import migrations, recording
+from activities.database import liveness, migrations, recording
 from activities.database.anonymise import anonymised_at, keep_anonymised
 from activities.database.audit import AuditVerification, ChainWalk
 from activities.database.engine import DEFERRED_BEGIN, create_engine
@@ -31,8 +31,9 @@ from activities.database.tables import (
     SegmentRow,
     SessionRow,
 )
-from workflows.events import DeliveryOutcome, DownstreamChange, SessionEvent
-from workflows.models import SessionView
+from workflows.codes import SessionStatus
+from workflows.events import DeliveryOutcome, DownstreamChange, LastSeen, SessionEvent
+from workflows.models import ClientInfo, SessionView
 
 __all__ = ["AuditVerification", "Store"]
 
@@ -114,6 +115,18 @@ class Store:
         values |= {"kind": str(change.kind), "status": str(change.status), "updated_at": change.at}
         async with self._sessions() as session, session.begin():
             await recording.upsert_downstream(session, self._dialect, [values])
+
+    async def see_heartbeat(
+        self, session_id: str, at: datetime, client: ClientInfo | None = None
+    ) -> SessionStatus | None:
+        """Note the page's heartbeat on an active session; its recorded status, if any."""
+        async with self._sessions() as session, session.begin():
+            return await liveness.see_heartbeat(session, session_id, at, client)
+
+    async def last_seen(self, session_id: str, as_of: datetime) -> LastSeen:
+        """The session's latest heartbeat noted by :meth:`see_heartbeat`, as of ``as_of``."""
+        async with self._read_sessions() as session:
+            return await liveness.last_seen(session, session_id, as_of)
 
     async def delivery_outcome(self, event_id: str, channel: str) -> str | None:
         """The recorded outcome (``sent``/``failed``/``skipped``/``pending``) or None."""

@@ -121,6 +121,12 @@ class SessionRow(Base):
     last_event_seq: Mapped[int]
     anonymised_at: Mapped[datetime | None]
     """When retention or an erasure removed the candidate's personal data from the session."""
+    last_seen_at: Mapped[datetime | None]
+    """The latest heartbeat the API noted (see ``liveness.py``); None before the first."""
+    last_client: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+    )
+    """The client that heartbeat reported (``ClientInfo``); its IP is personal data."""
 
 
 class SegmentRow(Base):

@@ -1,8 +1,9 @@
-"""Heartbeat coalescing: at most one signal per session per quarter of its timeout.
+"""Heartbeat coalescing: at most one beat per session per quarter of its timeout goes on.
 
-Every signal costs Temporal a history event and a workflow task, while a page may beat
-every few seconds. Forwarding one beat per ``heartbeat_timeout_seconds / 4`` still tells
-the workflow well inside its timeout that the page is alive.
+A page may beat every few seconds. The beat that goes on is noted on the session's row
+(or, before the session has one, sent as a signal, which costs Temporal a history event
+and a workflow task); one per ``heartbeat_timeout_seconds / 4`` still tells the workflow
+well inside its timeout that the page is alive.
 """
 
 from __future__ import annotations

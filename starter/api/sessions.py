@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import structlog
 from fastapi import APIRouter, Body, Response
 from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
 
 from starter.api.auth import allowed
-from starter.api.deps import SessionId, State
+from starter.api.deps import ApiState, SessionId, State
 from starter.api.docs import (
     FAULT_EXAMPLES,
     HEARTBEAT_EXAMPLES,
@@ -37,6 +39,7 @@ from workflows.models import (
     WithdrawInput,
 )
 
+log = structlog.get_logger()
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 
 _PLATFORM = allowed("platform")
@@ -102,6 +105,31 @@ async def progress(
     return await state.sessions.progress(session_id, segment)
 
 
+async def _note_beat(state: ApiState, session_id: str, beat: HeartbeatInput) -> None:
+    """Note the beat on the session's row, which the workflow reads when its timer fires.
+
+    A session with no row yet (started moments ago, or unknown), or a store that does not
+    answer, gets the beat as a signal instead: the workflow hears it, or refuses it.
+    """
+    try:
+        status = await state.store.see_heartbeat(session_id, state.clock(), beat.client)
+    except SQLAlchemyError as err:
+        log.warning("heartbeat.store_unavailable", session_id=session_id, error=str(err))
+        status = None
+    if status is None:
+        await state.sessions.heartbeat(session_id, beat)
+    elif status.is_terminal:
+        raise _ended(status)
+
+
+def _ended(status: SessionStatus) -> SessionRefused:
+    return SessionRefused(
+        ErrorCode.SESSION_ENDED,
+        f"The session has already ended as {status.value}.",
+        {"status": status.value},
+    )
+
+
 @router.post(
     "/{session_id}/heartbeat",
     status_code=204,
@@ -116,25 +144,20 @@ async def heartbeat(
     beat: Annotated[HeartbeatInput | None, Body(openapi_examples=HEARTBEAT_EXAMPLES)] = None,
 ) -> Response:
     """Tell the session the page is alive; beats closer than a quarter timeout coalesce."""
+    beat = beat or HeartbeatInput()
     gate = state.heartbeats
     if not gate.knows(session_id):
         start = await stored_start(state.client, session_id)
         timeout = start.policy.heartbeat_timeout_seconds if start else None
         gate.learn_timeout(session_id, timeout or 120.0)
     try:
-        await gate.beat(
-            session_id, lambda: state.sessions.heartbeat(session_id, beat or HeartbeatInput())
-        )
+        await gate.beat(session_id, lambda: _note_beat(state, session_id, beat))
     except SessionRefused as err:
         gate.forget(session_id)
         if err.code == ErrorCode.SESSION_NOT_FOUND:
             # The workflow exists (its history was read) but is closed: the session ended.
             view = await state.sessions.status(session_id)
-            raise SessionRefused(
-                ErrorCode.SESSION_ENDED,
-                f"The session has already ended as {view.status.value}.",
-                {"status": view.status.value},
-            ) from err
+            raise _ended(view.status) from err
         raise
     return Response(status_code=204)
 

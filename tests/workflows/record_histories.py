@@ -23,9 +23,11 @@ from typing import Any
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from activities.database import Store
 from config import Settings
 from starter.mailbox import Mailbox
 from tests.fixtures.contest import TERMINATION, contest_input, decision, link_token
+from tests.fixtures.database import recorded
 from tests.fixtures.temporal import binary, register_search_attributes, session_body
 from worker import running_worker
 from workflows import search
@@ -127,7 +129,9 @@ async def _contest_scenarios(
     return handles
 
 
-async def _clock_scenarios(env: WorkflowEnvironment, task_queue: str) -> list[WorkflowHandle]:
+async def _clock_scenarios(
+    env: WorkflowEnvironment, task_queue: str, store: Store
+) -> list[WorkflowHandle]:
     abandoned = await _start(env.client, task_queue, "abandon-expire", heartbeat_timeout_seconds=60)
     await env.sleep(timedelta(seconds=61))
     await env.sleep(timedelta(hours=25))
@@ -146,6 +150,18 @@ async def _clock_scenarios(env: WorkflowEnvironment, task_queue: str) -> list[Wo
     await env.sleep(timedelta(seconds=100))
     await beating.terminate("recorded")
 
+    # Beats noted on the session's row by the API (patch heartbeat-last-seen): the timer
+    # reads the row, re-arms, then silence abandons.
+    noted = await _start(
+        env.client, task_queue, "api-heartbeat-abandon", heartbeat_timeout_seconds=60
+    )
+    await recorded(store, "replay-api-heartbeat-abandon")
+    for _ in range(2):
+        await env.sleep(timedelta(seconds=40))
+        await store.see_heartbeat("replay-api-heartbeat-abandon", await env.get_current_time())
+    await env.sleep(timedelta(seconds=100))
+    await noted.terminate("recorded")
+
     # A fault, the reminder two hours before the deadline, then the candidate is back.
     reminded = await _start(env.client, task_queue, "fault-remind-resume-complete")
     ack = await reminded.execute_update(
@@ -157,7 +173,7 @@ async def _clock_scenarios(env: WorkflowEnvironment, task_queue: str) -> list[Wo
     )
     await reminded.execute_update(InterviewSessionWorkflow.complete, CompleteInput())
     await reminded.result()
-    return [abandoned, uncontested, beating, reminded]
+    return [abandoned, uncontested, beating, noted, reminded]
 
 
 async def _save(handles: list[WorkflowHandle], out: Path, generation: str) -> None:
@@ -201,8 +217,12 @@ async def main(out: Path, generation: str = "") -> None:
             data_converter=data_converter,
         ) as env:
             await register_search_attributes(env.client)
-            async with running_worker(env.client, settings, task_queue=task_queue):
-                await _save(await _clock_scenarios(env, task_queue), out, generation)
+            store = Store.from_url(settings.database_url)
+            try:
+                async with running_worker(env.client, settings, task_queue=task_queue):
+                    await _save(await _clock_scenarios(env, task_queue, store), out, generation)
+            finally:
+                await store.dispose()
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from activities.database import Store
 from config import Settings
 from starter.hris_inbox import HrisInbox
 from starter.mailbox import Mailbox
@@ -17,7 +18,7 @@ from tests.fixtures.mail import plain_text
 from tests.fixtures.temporal import session_body
 from worker import running_worker
 from workflows.codes import ABANDONED_REASON, ErrorCode
-from workflows.models import FaultInput, HeartbeatInput, ResumeInput, StartSession
+from workflows.models import ClientInfo, FaultInput, HeartbeatInput, ResumeInput, StartSession
 from workflows.session import InterviewSessionWorkflow, session_workflow_id
 
 
@@ -61,6 +62,34 @@ async def test_silence_past_the_heartbeat_timeout_suspends_as_abandoned(
     assert suspended.data["exit"]["kind"] == "abandoned"
     emails = await mailbox.wait_for(lambda m: m.messages)
     assert len(emails) == 1
+
+
+async def test_beats_noted_by_the_api_keep_the_session_alive_without_signals(
+    env: tuple[WorkflowEnvironment, str], store: Store, hris_inbox: HrisInbox
+) -> None:
+    """Beats on the session's row hold off abandonment; silence after them still ends it,
+    with the client the last beat reported."""
+    server, _ = env
+    body = session_body(heartbeat_timeout_seconds=120, downstream_in=None)
+    handle = await _start(env, body)
+    await hris_inbox.wait_for(lambda d: d.type == "interview.started")
+    client = ClientInfo(browser="Safari", browser_version="18", os="iOS", device="phone")
+    for _ in range(4):
+        await server.sleep(timedelta(seconds=90))
+        noted = await store.see_heartbeat(body.session_id, await server.get_current_time(), client)
+        assert noted == "active"
+    assert (await handle.query(InterviewSessionWorkflow.get_status)).status == "active"
+
+    await server.sleep(timedelta(seconds=130))
+
+    view = await handle.query(InterviewSessionWorkflow.get_status)
+    assert view.status == "suspended"
+    assert view.exit is not None and view.exit.fault is not None
+    assert (view.exit.kind, view.exit.fault.client) == ("abandoned", client)
+    history = await handle.fetch_history()
+    assert not [
+        e for e in history.events if e.HasField("workflow_execution_signaled_event_attributes")
+    ]
 
 
 async def test_reminder_then_expiry_invites_the_candidate_back(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -26,25 +25,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def spawn_worker(
-    dev_env: WorkflowEnvironment,
-    task_queue: str,
-    database_url: str,
-    mailbox: Mailbox,
-    hris_inbox: HrisInbox,
-    webhook_secret: str,
+    dev_env: WorkflowEnvironment, worker_process_env: dict[str, str]
 ) -> Callable[[], asyncio.Future[asyncio.subprocess.Process]]:
     """Start ``python worker.py`` as its own process, configured only by environment."""
-    env = {
-        **os.environ,
-        "EXITFLOW_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
-        "EXITFLOW_TASK_QUEUE": task_queue,
-        "EXITFLOW_DATABASE_URL": database_url,
-        "EXITFLOW_SMTP_HOST": mailbox.hostname,
-        "EXITFLOW_SMTP_PORT": str(mailbox.port),
-        "EXITFLOW_HRIS_WEBHOOK_URL": str(hris_inbox.url),
-        "EXITFLOW_HRIS_WEBHOOK_SECRET": webhook_secret,
-        "EXITFLOW_LOG_LEVEL": "WARNING",
-    }
+    address = dev_env.client.service_client.config.target_host
+    env = {**worker_process_env, "EXITFLOW_TEMPORAL_ADDRESS": address}
 
     def spawn() -> asyncio.Future[asyncio.subprocess.Process]:
         return asyncio.ensure_future(

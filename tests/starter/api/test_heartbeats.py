@@ -1,8 +1,10 @@
-"""Heartbeats are cheap: at most one signal per session per quarter of its timeout."""
+"""Heartbeats are cheap: at most one per session per quarter timeout goes on, as a row update."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 from temporalio.api.enums.v1 import EventType
@@ -12,6 +14,7 @@ from activities.database import Store
 from config import Settings
 from starter.api import create_app
 from starter.api.heartbeats import HeartbeatGate
+from tests.fixtures.database import recorded
 from tests.starter.api.helpers import PLATFORM, started
 
 
@@ -26,17 +29,26 @@ async def _heartbeat_signals(dev_env: WorkflowEnvironment, session_id: str) -> i
     )
 
 
-async def test_many_heartbeats_become_one_signal(
-    api: httpx.AsyncClient, dev_env: WorkflowEnvironment
-) -> None:
-    """Thirty beats inside a quarter timeout reach the workflow as a single signal."""
-    sid = (await started(api, heartbeat_timeout_seconds=3600))["session_id"]
+def _beat(version: int) -> dict[str, object]:
+    return {"client": {"browser": "Chrome", "browser_version": str(version), "os": "macOS"}}
 
-    for _ in range(30):
-        response = await api.post(f"/v1/sessions/{sid}/heartbeat", headers=PLATFORM)
+
+async def test_many_heartbeats_become_one_note_on_the_row_and_no_signal(
+    api: httpx.AsyncClient, dev_env: WorkflowEnvironment, store: Store
+) -> None:
+    """Thirty beats inside a quarter timeout: the first is noted on the session's row, with
+    its client, and none costs the workflow a signal."""
+    sid = (await started(api, heartbeat_timeout_seconds=3600))["session_id"]
+    await recorded(store, sid)
+
+    for n in range(30):
+        response = await api.post(f"/v1/sessions/{sid}/heartbeat", json=_beat(n), headers=PLATFORM)
         assert response.status_code == 204
 
-    assert await _heartbeat_signals(dev_env, sid) == 1
+    heard = await store.last_seen(sid, datetime.now(UTC))
+    assert heard.seconds_ago is not None and heard.seconds_ago < 30
+    assert heard.client is not None and heard.client.browser_version == "0"
+    assert await _heartbeat_signals(dev_env, sid) == 0
 
 
 async def test_an_api_that_did_not_see_the_start_learns_the_timeout(
@@ -48,12 +60,44 @@ async def test_an_api_that_did_not_see_the_start_learns_the_timeout(
 ) -> None:
     """A second API process reads the timeout from the workflow's start and coalesces too."""
     sid = (await started(api, heartbeat_timeout_seconds=3600))["session_id"]
+    await recorded(store, sid)
     other = create_app(api_settings, client=dev_env.client, store=store, task_queue=task_queue)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=other), base_url="http://api"
     ) as second:
-        for _ in range(10):
-            assert (await second.post(f"/v1/sessions/{sid}/heartbeat", headers=PLATFORM)).is_success
+        for n in range(10):
+            beat = await second.post(
+                f"/v1/sessions/{sid}/heartbeat", json=_beat(n), headers=PLATFORM
+            )
+            assert beat.is_success
+
+    heard = await store.last_seen(sid, datetime.now(UTC))
+    assert heard.client is not None and heard.client.browser_version == "0"
+
+
+async def test_a_session_not_recorded_yet_hears_the_beat_as_a_signal(
+    api: httpx.AsyncClient,
+    dev_env: WorkflowEnvironment,
+    api_settings: Settings,
+    task_queue: str,
+    tmp_path: Path,
+) -> None:
+    """With no row to note it on (here: an API whose store never saw the session), the beat
+    goes to the workflow as a signal, still coalesced."""
+    sid = (await started(api, heartbeat_timeout_seconds=3600))["session_id"]
+    empty = Store.from_url(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    await empty.create_schema()
+    other = create_app(api_settings, client=dev_env.client, store=empty, task_queue=task_queue)
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=other), base_url="http://api"
+        ) as second:
+            for _ in range(5):
+                assert (
+                    await second.post(f"/v1/sessions/{sid}/heartbeat", headers=PLATFORM)
+                ).is_success
+    finally:
+        await empty.dispose()
 
     assert await _heartbeat_signals(dev_env, sid) == 1
 
