@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +17,7 @@ from workflows.models import ClientInfo
 FIREFOX = ClientInfo(ip="203.0.113.9", browser="Firefox", browser_version="133", os="Linux")
 
 
-async def _active_session(store: Store) -> tuple[str, object]:
+async def _active_session(store: Store) -> tuple[str, datetime]:
     started = make_event(EventType.STARTED, with_exit=False)
     await store.record_event(started)
     return started.session.session_id, started.at
