@@ -27,13 +27,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import sqlite3
 import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from activities.database import Store
 from bench._drive import Platform, start_body
@@ -63,28 +63,6 @@ async def _measure(stack: Stack, worker: WorkerPool, seconds: float) -> dict[str
         "worker RSS MiB": w1.rss_mib,
         "server RSS MiB": s1.rss_mib,
     }
-
-
-def _last_seen_upserts(path: Path, seconds: float = 5.0) -> float:
-    """Upserts per second of a last-seen table on SQLite (WAL), one transaction each.
-
-    The cost per beat of the alternative design, where the API records the beat instead of
-    signalling the workflow.
-    """
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("CREATE TABLE IF NOT EXISTS last_seen (session_id TEXT PRIMARY KEY, at REAL)")
-    done, began = 0, time.monotonic()
-    while time.monotonic() - began < seconds:
-        conn.execute(
-            "INSERT INTO last_seen VALUES (?, ?) "
-            "ON CONFLICT(session_id) DO UPDATE SET at = excluded.at",
-            (f"s-{done % 10_000}", time.time()),
-        )
-        done += 1
-    conn.close()
-    return done / (time.monotonic() - began)
 
 
 def _fmt(measured: dict[str, float]) -> str:
@@ -178,11 +156,9 @@ async def _run_last_seen(
     concurrency: int,
     heartbeat_timeout: int,
 ) -> None:
-    """Sessions with the 120 s timeout, kept alive by beats noted on their rows throughout."""
+    """Sessions kept alive by beats noted on their rows (from the start, unless the timeout
+    outlasts the opening)."""
     platform = Platform(stack.client, stack.task_queue)
-    run = uuid.uuid4().hex[:6]
-    ids = [f"o-{run}-{n}" for n in range(count)]
-    gate = asyncio.Semaphore(concurrency)
     signalled = 0
 
     async def note(sid: str) -> None:
@@ -193,28 +169,15 @@ async def _run_last_seen(
             await platform.heartbeat(sid)
 
     beats = Beats(note, count, limit=50)
-    print(f"{count} sessions, load average {os.getloadavg()[0]:.1f} (nproc {os.cpu_count()})")
     policy = {"heartbeat_timeout_seconds": heartbeat_timeout}
-
-    async def start(sid: str) -> None:
-        async with gate:
-            await platform.start(start_body(sid, downstream=False, policy=policy))
-            beats.ids.append(sid)
-
     beat_while_opening = heartbeat_timeout < 3600
     beating = asyncio.create_task(beats.run()) if beat_while_opening else None
     try:
-        began = time.monotonic()
-        await watched(asyncio.gather(*(start(sid) for sid in ids)), [worker])
-        await _drained(stack, count)
-        opened = time.monotonic() - began
+        ids = await _open(stack, worker, platform, count, concurrency, policy, beats.ids.append)
+        print(f"beats sent as signals while a session had no row yet: {signalled}")
         if beating is None:
             beating = asyncio.create_task(beats.run())
             await asyncio.sleep(BEAT_TIMEOUT_SECONDS / 4)  # one round of beats before measuring
-        print(
-            f"opened (started + recorded + webhook) in {opened:.0f} s: {count / opened:.1f}/s; "
-            f"beats sent as signals while a session had no row yet: {signalled}"
-        )
         sample = ids[:: max(1, count // 50)]
         before, sent_before, signalled_before = (
             await _history_lengths(stack, sample),
@@ -247,6 +210,36 @@ async def _run_last_seen(
     )
 
 
+async def _open(
+    stack: Stack,
+    worker: WorkerPool,
+    platform: Platform,
+    count: int,
+    concurrency: int,
+    policy: dict[str, Any] | None = None,
+    started: Callable[[str], None] | None = None,
+) -> list[str]:
+    """Start ``count`` sessions (no downstream step) and wait until their ``interview.started``
+    webhooks arrived; print how long that took. ``started`` hears each id once started."""
+    run = uuid.uuid4().hex[:6]
+    ids = [f"o-{run}-{n}" for n in range(count)]
+    gate = asyncio.Semaphore(concurrency)
+    print(f"{count} sessions, load average {os.getloadavg()[0]:.1f} (nproc {os.cpu_count()})")
+
+    async def start(sid: str) -> None:
+        async with gate:
+            await platform.start(start_body(sid, downstream=False, policy=policy))
+            if started is not None:
+                started(sid)
+
+    began = time.monotonic()
+    await watched(asyncio.gather(*(start(sid) for sid in ids)), [worker])
+    await _drained(stack, count)
+    opened = time.monotonic() - began
+    print(f"opened (started + recorded + webhook) in {opened:.0f} s: {count / opened:.1f}/s")
+    return ids
+
+
 async def _drained(stack: Stack, count: int) -> None:
     """Wait (up to an hour) until every session's ``interview.started`` webhook arrived."""
     for _ in range(7200):
@@ -264,27 +257,13 @@ async def _run(
     concurrency: int,
 ) -> None:
     platform = Platform(stack.client, stack.task_queue)
-    run = uuid.uuid4().hex[:6]
-    ids = [f"o-{run}-{n}" for n in range(count)]
-    gate = asyncio.Semaphore(concurrency)
-    print(f"{count} sessions, load average {os.getloadavg()[0]:.1f} (nproc {os.cpu_count()})")
-
-    async def start(sid: str) -> None:
-        async with gate:
-            await platform.start(start_body(sid, downstream=False))
-
-    began = time.monotonic()
-    await watched(asyncio.gather(*(start(sid) for sid in ids)), [worker])
-    await _drained(stack, count)
-    opened = time.monotonic() - began
-    print(f"opened (started + recorded + webhook) in {opened:.0f} s: {count / opened:.1f}/s")
+    ids = await _open(stack, worker, platform, count, concurrency)
 
     rest = await _measure(stack, worker, idle_seconds)
     print(f"at rest for {idle_seconds:.0f} s: " + _fmt(rest))
 
     sample = ids[:: max(1, count // 50)]
     before = await _history_lengths(stack, sample)
-    target = count / (BEAT_TIMEOUT_SECONDS / 4)
     measuring = asyncio.create_task(_measure(stack, worker, beat_seconds))
     beats = Beats(platform.heartbeat, count, limit=200)
     beats.ids = ids
@@ -296,7 +275,7 @@ async def _run(
     # Beats go round-robin, so each sampled session got sent / count of them.
     per_beat = added / max(1e-9, len(sample) * sent / count)
     print(
-        f"heartbeating for {beat_seconds:.0f} s at target {target:.0f} signals/s: delivered "
+        f"heartbeating for {beat_seconds:.0f} s at target {beats.rate:.0f} signals/s: delivered "
         f"{sent / beat_seconds:.0f}/s; " + _fmt(busy)
     )
     per_hour = per_beat * 3600 / (BEAT_TIMEOUT_SECONDS / 4)
@@ -304,11 +283,6 @@ async def _run(
         f"history events per beat {per_beat:.1f} -> {per_hour:.0f} events per session per hour "
         f"at one beat per {BEAT_TIMEOUT_SECONDS // 4} s "
         f"({per_hour * count / 3600:.0f} events/s for {count} sessions)"
-    )
-    upserts = await asyncio.to_thread(_last_seen_upserts, stack.directory / "last_seen.db")
-    print(
-        f"alternative, a last-seen row per beat: SQLite takes {upserts:.0f} upserts/s "
-        f"on one core; {count} sessions need {target:.0f}/s"
     )
 
 
