@@ -7,6 +7,7 @@ import uuid
 import httpx
 from structlog.testing import capture_logs
 from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
 
 from activities.database import Store
 from config import Settings
@@ -60,10 +61,15 @@ async def test_exits_refuse_bad_filters_naming_them(api: httpx.AsyncClient) -> N
         assert [f["field"] for f in fields] == [field]
 
 
-async def test_audit_verify_reports_an_intact_chain(api: httpx.AsyncClient) -> None:
+async def test_audit_verify_reports_an_intact_chain(
+    api: httpx.AsyncClient, dev_env: WorkflowEnvironment
+) -> None:
     """Operators see the audit chain hold after sessions were recorded."""
     sid = (await started(api))["session_id"]
     await api.post(f"/v1/sessions/{sid}/withdraw", json={"reason_code": "other"}, headers=PLATFORM)
+    # The receipt stands for the withdrawal's record; the start's record may still be on its
+    # way. The workflow closes only once both are saved.
+    await dev_env.client.get_workflow_handle(f"interview-session-{sid}").result()
 
     response = await api.get("/v1/audit/verify", headers=OPS)
 
