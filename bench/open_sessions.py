@@ -31,6 +31,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,9 +47,20 @@ from bench._stack import (
     sample_process,
     watched,
 )
+from starter.api.heartbeat_writes import HeartbeatWriter
 from workflows.session import session_workflow_id
 
 BEAT_TIMEOUT_SECONDS = 120
+
+
+@dataclass(frozen=True)
+class NoteOptions:
+    """How a last-seen run notes its beats."""
+
+    batched: bool = True
+    """Through the API's :class:`HeartbeatWriter`, or one transaction per beat (before it)."""
+    rate: float | None = None
+    """Beats per second; None for the platform's rate for ``count`` sessions."""
 
 
 async def _measure(stack: Stack, worker: WorkerPool, seconds: float) -> dict[str, float]:
@@ -81,14 +93,21 @@ class Beats:
     """Beats round-robin over the sessions started so far, at ``count / (timeout / 4)`` per
     second, open loop, each sent by ``send`` (a signal, or a note on the session's row)."""
 
-    def __init__(self, send: Callable[[str], Awaitable[object]], count: int, limit: int) -> None:
-        """Prepare; ``count`` sets the rate, ``limit`` the beats in flight."""
+    def __init__(
+        self,
+        send: Callable[[str], Awaitable[object]],
+        count: int,
+        limit: int,
+        rate: float | None = None,
+    ) -> None:
+        """Prepare; ``count`` sets the rate unless ``rate`` (beats/s) does, ``limit`` the beats
+        in flight."""
         self.send = send
         self.ids: list[str] = []
         """The sessions that beat: the bench appends each as it is started."""
         self.sent = 0
         self.failed = 0
-        self.rate = count / (BEAT_TIMEOUT_SECONDS / 4)
+        self.rate = rate or count / (BEAT_TIMEOUT_SECONDS / 4)
         self._gate = asyncio.Semaphore(limit)
 
     async def _one(self, sid: str) -> None:
@@ -111,7 +130,9 @@ class Beats:
                     pending.add(task)
                     task.add_done_callback(pending.discard)
                     n += 1
-                await asyncio.sleep(0.05)
+                # Fine ticks: beats reach the API spread out, not in bursts that would
+                # flatter the batching of their writes.
+                await asyncio.sleep(0.01)
         finally:
             for task in list(pending):
                 task.cancel()
@@ -127,6 +148,7 @@ async def main(
     concurrency: int,
     design: str,
     heartbeat_timeout: int = BEAT_TIMEOUT_SECONDS,
+    notes: NoteOptions | None = None,
 ) -> None:
     """Open ``count`` sessions; measure them at rest, then heartbeating."""
     with tempfile.TemporaryDirectory(dir=bench_directory()) as tmp:
@@ -140,7 +162,14 @@ async def main(
                     await _run(stack, worker, count, idle_seconds, beat_seconds, concurrency)
                 else:
                     await _run_last_seen(
-                        stack, worker, store, count, beat_seconds, concurrency, heartbeat_timeout
+                        stack,
+                        worker,
+                        store,
+                        count,
+                        beat_seconds,
+                        concurrency,
+                        heartbeat_timeout,
+                        notes or NoteOptions(),
                     )
             finally:
                 await store.dispose()
@@ -155,20 +184,24 @@ async def _run_last_seen(
     seconds: float,
     concurrency: int,
     heartbeat_timeout: int,
+    options: NoteOptions,
 ) -> None:
     """Sessions kept alive by beats noted on their rows (from the start, unless the timeout
     outlasts the opening)."""
     platform = Platform(stack.client, stack.task_queue)
     signalled = 0
+    writer = HeartbeatWriter(store)
+    see = writer.see if options.batched else store.see_heartbeat
+    print(f"beats noted {'in batches' if options.batched else 'one transaction each'}")
 
     async def note(sid: str) -> None:
         # What the API does with a beat that its gate lets through (starter/api/sessions.py).
         nonlocal signalled
-        if await store.see_heartbeat(sid, datetime.now(UTC)) is None:
+        if await see(sid, datetime.now(UTC)) is None:
             signalled += 1
             await platform.heartbeat(sid)
 
-    beats = Beats(note, count, limit=50)
+    beats = Beats(note, count, limit=200, rate=options.rate)
     policy = {"heartbeat_timeout_seconds": heartbeat_timeout}
     beat_while_opening = heartbeat_timeout < 3600
     beating = asyncio.create_task(beats.run()) if beat_while_opening else None
@@ -300,6 +333,17 @@ if __name__ == "__main__":
         help="the sessions' heartbeat_timeout_seconds (last-seen runs); beats still come at "
         "the rate of a 120 s timeout",
     )
+    parser.add_argument(
+        "--one-transaction-per-beat",
+        action="store_true",
+        help="last-seen runs: note each beat in its own transaction, as the API did before "
+        "it batched them",
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        help="beats per second (last-seen runs); by default one per session per 30 s",
+    )
     args = parser.parse_args()
     run_main(
         main(
@@ -309,5 +353,6 @@ if __name__ == "__main__":
             args.concurrency,
             args.beats,
             args.timeout_seconds,
+            NoteOptions(batched=not args.one_transaction_per_beat, rate=args.rate),
         )
     )

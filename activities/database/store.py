@@ -6,6 +6,7 @@ event they serve, so a retried activity never writes anything twice.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import and_, not_, or_, select, text
@@ -120,8 +121,18 @@ class Store:
         self, session_id: str, at: datetime, client: ClientInfo | None = None
     ) -> SessionStatus | None:
         """Note the page's heartbeat on an active session; its recorded status, if any."""
+        statuses = await self.see_heartbeats([liveness.Beat(session_id, at, client)])
+        return statuses[session_id]
+
+    async def see_heartbeats(
+        self, beats: Sequence[liveness.Beat]
+    ) -> dict[str, SessionStatus | None]:
+        """Note many sessions' heartbeats in one transaction; each one's recorded status.
+
+        See :func:`activities.database.liveness.see_heartbeats`.
+        """
         async with self._sessions() as session, session.begin():
-            return await liveness.see_heartbeat(session, session_id, at, client)
+            return await liveness.see_heartbeats(session, beats)
 
     async def last_seen(self, session_id: str, as_of: datetime) -> LastSeen:
         """The session's latest heartbeat noted by :meth:`see_heartbeat`, as of ``as_of``."""

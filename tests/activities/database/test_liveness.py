@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from activities.database import Store
 from activities.database.anonymise import anonymise_sessions
 from activities.database.audit_entries import lock_chain
+from activities.database.liveness import Beat
 from tests.activities.database.helpers import fetch
 from tests.fixtures.database import make_event
 from workflows.codes import EventType, SessionStatus
@@ -90,3 +91,34 @@ async def test_anonymising_removes_the_client_and_stops_new_beats(store: Store) 
         store, "SELECT last_client FROM sessions WHERE session_id = :s", s=session_id
     )
     assert rows == [{"last_client": None}]
+
+
+async def test_one_call_notes_many_sessions_and_reports_each_status(store: Store) -> None:
+    """A batch of beats answers per session: active ones are noted, an ended one says so, an
+    unknown one has no status; two beats of one session count as the later, with its client."""
+    first, at = await _active_session(store)
+    second, _ = await _active_session(store)
+    withdrawn = make_event(EventType.WITHDRAWN)
+    await store.record_event(withdrawn)
+    chrome = FIREFOX.model_copy(update={"browser": "Chrome"})
+
+    statuses = await store.see_heartbeats(
+        [
+            Beat(first, at + timedelta(seconds=30), FIREFOX),
+            Beat(first, at + timedelta(seconds=10), chrome),
+            Beat(second, at + timedelta(seconds=5)),
+            Beat(withdrawn.session.session_id, at + timedelta(seconds=5), FIREFOX),
+            Beat("s-unknown", at),
+        ]
+    )
+
+    assert statuses == {
+        first: SessionStatus.ACTIVE,
+        second: SessionStatus.ACTIVE,
+        withdrawn.session.session_id: SessionStatus.WITHDRAWN,
+        "s-unknown": None,
+    }
+    heard = await store.last_seen(first, at + timedelta(seconds=40))
+    assert (heard.seconds_ago, heard.client) == (10, chrome)
+    assert (await store.last_seen(second, at + timedelta(seconds=40))).seconds_ago == 35
+    assert (await store.last_seen(withdrawn.session.session_id, at)).seconds_ago is None
