@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from activities.database import Store
+from activities.database.liveness import Beat
 from bench._drive import Platform, start_body
 from bench._stack import (
     Stack,
@@ -47,7 +48,7 @@ from bench._stack import (
     sample_process,
     watched,
 )
-from starter.api.heartbeat_writes import HeartbeatWriter
+from workflows.codes import SessionStatus
 from workflows.session import session_workflow_id
 
 BEAT_TIMEOUT_SECONDS = 120
@@ -58,7 +59,8 @@ class NoteOptions:
     """How a last-seen run notes its beats."""
 
     batched: bool = True
-    """Through the API's :class:`HeartbeatWriter`, or one transaction per beat (before it)."""
+    """As the API notes them (``Store.see_heartbeat``: the beats that arrive together share a
+    transaction), or one transaction per beat, as before group commit."""
     rate: float | None = None
     """Beats per second; None for the platform's rate for ``count`` sessions."""
 
@@ -190,14 +192,17 @@ async def _run_last_seen(
     outlasts the opening)."""
     platform = Platform(stack.client, stack.task_queue)
     signalled = 0
-    writer = HeartbeatWriter(store)
-    see = writer.see if options.batched else store.see_heartbeat
     print(f"beats noted {'in batches' if options.batched else 'one transaction each'}")
+
+    async def see(sid: str) -> SessionStatus | None:
+        if options.batched:
+            return await store.see_heartbeat(sid, datetime.now(UTC))
+        return (await store.see_heartbeats([Beat(sid, datetime.now(UTC))]))[sid]
 
     async def note(sid: str) -> None:
         # What the API does with a beat that its gate lets through (starter/api/sessions.py).
         nonlocal signalled
-        if await see(sid, datetime.now(UTC)) is None:
+        if await see(sid) is None:
             signalled += 1
             await platform.heartbeat(sid)
 

@@ -13,7 +13,14 @@ from typing import Any
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activities.database.audit import GENESIS_HASH, canonical_json, entry_hash, iso_utc
+from activities.database.audit import (
+    GENESIS_HASH,
+    AuditVerification,
+    ChainWalk,
+    canonical_json,
+    entry_hash,
+    iso_utc,
+)
 from activities.database.recording import AUDIT_LOCK
 from activities.database.tables import AuditRow
 
@@ -72,3 +79,28 @@ async def append_entry(
             hash=entry_hash(prev_hash, body),
         )
     )
+
+
+_AUDIT_BATCH = 1000
+
+
+async def walk_chain(session: AsyncSession) -> AuditVerification:
+    """Walk the whole chain in order, ``_AUDIT_BATCH`` entries at a time (see ``ChainWalk``)."""
+    walk = ChainWalk()
+    after = 0
+    query = select(
+        AuditRow.id,
+        AuditRow.event_id,
+        AuditRow.type,
+        AuditRow.at,
+        AuditRow.body,
+        AuditRow.prev_hash,
+        AuditRow.hash,
+    ).order_by(AuditRow.id)
+    while True:
+        page = query.where(AuditRow.id > after).limit(_AUDIT_BATCH)
+        batch = (await session.execute(page)).all()
+        if not batch or not walk.feed(batch):  # type: ignore[arg-type]
+            break
+        after = batch[-1].id
+    return walk.result()

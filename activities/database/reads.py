@@ -1,4 +1,4 @@
-"""What readers (API, CLI, reports) get back from the store, and the exits page cursor."""
+"""What readers (API, CLI, reports) get back from the store: a session's view, an exits page."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from activities.database.tables import DownstreamStepRow, ExitRow, SegmentRow, SessionRow
 from workflows.codes import DownstreamKind, DownstreamStatus, ExitKind, FaultCause, SessionStatus
@@ -180,3 +182,26 @@ def _consent(session: SessionRow) -> Consent | None:
         accepted_at=session.consent_accepted_at,
         text_sha256=session.consent_text_sha256,
     )
+
+
+async def read_session_view(session: AsyncSession, session_id: str) -> SessionView | None:
+    """The session's rows, read in one transaction, as :func:`session_view`; None if unknown."""
+    row = await session.get(SessionRow, session_id)
+    if row is None:
+        return None
+    segments = await session.scalars(
+        select(SegmentRow)
+        .where(SegmentRow.session_id == session_id)
+        .order_by(SegmentRow.saved_at, SegmentRow.segment_id)
+    )
+    exits = await session.scalars(
+        select(ExitRow)
+        .where(ExitRow.session_id == session_id)
+        .order_by(ExitRow.at, ExitRow.exit_id)
+    )
+    steps = await session.scalars(
+        select(DownstreamStepRow)
+        .where(DownstreamStepRow.session_id == session_id)
+        .order_by(DownstreamStepRow.scheduled_at, DownstreamStepRow.step_id)
+    )
+    return session_view(row, segments.all(), exits.all(), steps.all())

@@ -7,30 +7,26 @@ event they serve, so a retried activity never writes anything twice.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import and_, not_, or_, select, text
+from sqlalchemy import and_, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from activities.database import liveness, migrations, recording
+from activities.database import delivery_rows, liveness, migrations, recording
 from activities.database.anonymise import anonymised_at, keep_anonymised
-from activities.database.audit import AuditVerification, ChainWalk
+from activities.database.audit import AuditVerification
+from activities.database.audit_entries import walk_chain
 from activities.database.engine import DEFERRED_BEGIN, create_engine
+from activities.database.group_commit import GroupCommit
 from activities.database.reads import (
     ExitPage,
     StoredExit,
     decode_cursor,
     encode_cursor,
-    session_view,
+    read_session_view,
 )
-from activities.database.rows import FINAL_DELIVERY_OUTCOMES
 from activities.database.tables import (
-    AuditRow,
-    DeliveryRow,
-    DownstreamStepRow,
     ExitRow,
-    SegmentRow,
-    SessionRow,
 )
 from workflows.codes import SessionStatus
 from workflows.events import DeliveryOutcome, DownstreamChange, LastSeen, SessionEvent
@@ -39,9 +35,7 @@ from workflows.models import ClientInfo, SessionView
 __all__ = ["AuditVerification", "Store"]
 
 _SCHEMA_LOCK = recording.AUDIT_LOCK + 1
-_AUDIT_BATCH = 1000
 _MAX_PAGE = 500
-_DELIVERY_OUTCOMES = frozenset({"pending", "sent", "failed", "skipped"})
 
 
 class Store:
@@ -59,6 +53,9 @@ class Store:
         self._read_sessions = async_sessionmaker(
             engine, expire_on_commit=False, execution_options={DEFERRED_BEGIN: True}
         )
+        self._heartbeats = GroupCommit(self._see_heartbeat_batch)
+        self._delivery_reads = GroupCommit(self._read_deliveries)
+        self._delivery_notes = GroupCommit(self._note_deliveries)
 
     @classmethod
     def from_url(cls, url: str) -> Store:
@@ -120,9 +117,12 @@ class Store:
     async def see_heartbeat(
         self, session_id: str, at: datetime, client: ClientInfo | None = None
     ) -> SessionStatus | None:
-        """Note the page's heartbeat on an active session; its recorded status, if any."""
-        statuses = await self.see_heartbeats([liveness.Beat(session_id, at, client)])
-        return statuses[session_id]
+        """Note the page's heartbeat on an active session; its recorded status, if any.
+
+        Beats that arrive together share one transaction (:class:`GroupCommit`); see
+        :func:`activities.database.liveness.see_heartbeats`.
+        """
+        return await self._heartbeats.submit(liveness.Beat(session_id, at, client))
 
     async def see_heartbeats(
         self, beats: Sequence[liveness.Beat]
@@ -134,44 +134,45 @@ class Store:
         async with self._sessions() as session, session.begin():
             return await liveness.see_heartbeats(session, beats)
 
+    async def _see_heartbeat_batch(
+        self, beats: Sequence[liveness.Beat]
+    ) -> list[SessionStatus | None]:
+        statuses = await self.see_heartbeats(beats)
+        return [statuses[beat.session_id] for beat in beats]
+
     async def last_seen(self, session_id: str, as_of: datetime) -> LastSeen:
         """The session's latest heartbeat noted by :meth:`see_heartbeat`, as of ``as_of``."""
         async with self._read_sessions() as session:
             return await liveness.last_seen(session, session_id, as_of)
 
     async def delivery_outcome(self, event_id: str, channel: str) -> str | None:
-        """The recorded outcome (``sent``/``failed``/``skipped``/``pending``) or None."""
-        async with self._read_sessions() as session:
-            return await session.scalar(
-                select(DeliveryRow.outcome).where(
-                    DeliveryRow.event_id == event_id, DeliveryRow.channel == channel
-                )
-            )
+        """The recorded outcome (``sent``/``failed``/``skipped``/``pending``) or None.
+
+        Reads that arrive together share one transaction (:class:`GroupCommit`).
+        """
+        return await self._delivery_reads.submit((event_id, channel))
 
     async def note_delivery(self, event_id: str, outcome: DeliveryOutcome) -> None:
         """Upsert the delivery row keyed (event_id, outcome.channel).
 
-        A final outcome (``sent``/``failed``) is never overwritten by ``pending``.
+        A final outcome (``sent``/``failed``) is never overwritten by ``pending``. Notes
+        that arrive together share one transaction (:class:`GroupCommit`).
 
         Raises:
             ValueError: When ``outcome.outcome`` is not pending, sent, failed or skipped.
         """
-        if outcome.outcome not in _DELIVERY_OUTCOMES:
+        if outcome.outcome not in delivery_rows.DELIVERY_OUTCOMES:
             raise ValueError(f"unknown delivery outcome {outcome.outcome!r}")
-        values = {"event_id": event_id, **outcome.model_dump(), "updated_at": datetime.now(UTC)}
-        stmt = recording.insert(self._dialect, DeliveryRow).values(**values)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["event_id", "channel"],
-            set_={key: stmt.excluded[key] for key in values if key not in ("event_id", "channel")},
-            where=not_(
-                and_(
-                    DeliveryRow.outcome.in_(FINAL_DELIVERY_OUTCOMES),
-                    stmt.excluded.outcome == "pending",
-                )
-            ),
-        )
+        await self._delivery_notes.submit((event_id, outcome))
+
+    async def _read_deliveries(self, keys: Sequence[delivery_rows.DeliveryKey]) -> list[str | None]:
+        async with self._read_sessions() as session:
+            return await delivery_rows.read_outcomes(session, keys)
+
+    async def _note_deliveries(self, notes: Sequence[delivery_rows.DeliveryNote]) -> list[None]:
         async with self._sessions() as session, session.begin():
-            await session.execute(stmt)
+            await delivery_rows.note_outcomes(session, self._dialect, notes)
+        return [None] * len(notes)
 
     async def verify_audit_chain(self) -> AuditVerification:
         """Walk the audit chain in order, in batches, recomputing every hash and link.
@@ -179,25 +180,8 @@ class Store:
         The last entry cannot be checked against anything after it: removing only the
         newest entries goes unnoticed unless the head hash is kept elsewhere.
         """
-        walk = ChainWalk()
-        after = 0
-        query = select(
-            AuditRow.id,
-            AuditRow.event_id,
-            AuditRow.type,
-            AuditRow.at,
-            AuditRow.body,
-            AuditRow.prev_hash,
-            AuditRow.hash,
-        ).order_by(AuditRow.id)
         async with self._read_sessions() as session:
-            while True:
-                page = query.where(AuditRow.id > after).limit(_AUDIT_BATCH)
-                batch = (await session.execute(page)).all()
-                if not batch or not walk.feed(batch):  # type: ignore[arg-type]
-                    break
-                after = batch[-1].id
-        return walk.result()
+            return await walk_chain(session)
 
     async def is_anonymised(self, session_id: str) -> bool:
         """Whether the session's personal data was erased or aged out of the store."""
@@ -207,25 +191,7 @@ class Store:
     async def get_session(self, session_id: str) -> SessionView | None:
         """The session as last recorded, in the contract's view shape, or None if unknown."""
         async with self._read_sessions() as session:
-            row = await session.get(SessionRow, session_id)
-            if row is None:
-                return None
-            segments = await session.scalars(
-                select(SegmentRow)
-                .where(SegmentRow.session_id == session_id)
-                .order_by(SegmentRow.saved_at, SegmentRow.segment_id)
-            )
-            exits = await session.scalars(
-                select(ExitRow)
-                .where(ExitRow.session_id == session_id)
-                .order_by(ExitRow.at, ExitRow.exit_id)
-            )
-            steps = await session.scalars(
-                select(DownstreamStepRow)
-                .where(DownstreamStepRow.session_id == session_id)
-                .order_by(DownstreamStepRow.scheduled_at, DownstreamStepRow.step_id)
-            )
-            return session_view(row, segments.all(), exits.all(), steps.all())
+            return await read_session_view(session, session_id)
 
     async def list_exits(
         self,

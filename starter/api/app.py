@@ -14,7 +14,6 @@ from starter.api.access import AccessLog
 from starter.api.auth import parse_api_keys
 from starter.api.deps import ApiState
 from starter.api.errors import install_error_handlers
-from starter.api.heartbeat_writes import HeartbeatWriter
 from starter.request_ids import with_request_ids
 from starter.sessions import SessionClient
 
@@ -51,7 +50,6 @@ def create_app(
         task_queue=queue,
         store=store,
         sessions=SessionClient(client, queue),
-        heartbeat_notes=HeartbeatWriter(store),
         resume_token_key=resume_token_key(settings.resume_token_secret),
     )
     app.state.metrics = metrics.ApiMetrics()

@@ -11,7 +11,6 @@ from fastapi import Depends, Path, Request
 from temporalio.client import Client
 
 from activities.database import Store
-from starter.api.heartbeat_writes import HeartbeatWriter
 from starter.api.heartbeats import HeartbeatGate
 from starter.sessions import SessionClient
 from workflows.models import SESSION_ID_PATTERN
@@ -25,8 +24,6 @@ class ApiState:
     task_queue: str
     store: Store
     sessions: SessionClient
-    heartbeat_notes: HeartbeatWriter
-    """Notes the beats the gate lets through on the session rows, batched."""
     heartbeats: HeartbeatGate = field(default_factory=HeartbeatGate)
     resume_token_key: bytes | None = None
     """Signs the resume tokens the API hands out and requires; None passes raw tokens."""

@@ -112,7 +112,7 @@ async def _note_beat(state: ApiState, session_id: str, beat: HeartbeatInput) -> 
     answer, gets the beat as a signal instead: the workflow hears it, or refuses it.
     """
     try:
-        status = await state.heartbeat_notes.see(session_id, state.clock(), beat.client)
+        status = await state.store.see_heartbeat(session_id, state.clock(), beat.client)
     except SQLAlchemyError as err:
         log.warning("heartbeat.store_unavailable", session_id=session_id, error=str(err))
         status = None
