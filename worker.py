@@ -35,6 +35,11 @@ from workflows.session import InterviewSessionWorkflow
 
 log = structlog.get_logger()
 
+GRACEFUL_SHUTDOWN = timedelta(seconds=10)
+"""How long in-flight activities may finish after a stop before they are cancelled."""
+SHUTDOWN_LIMIT = GRACEFUL_SHUTDOWN + timedelta(seconds=4)
+"""How long a worker's shutdown may take at most, answered by Temporal or not."""
+
 WORKFLOWS = [
     InterviewSessionWorkflow,
     DownstreamStepWorkflow,
@@ -84,14 +89,62 @@ async def running_worker(
             workflows=WORKFLOWS,
             workflow_runner=SANDBOX,
             activities=activities_for(settings, store, http),
-            graceful_shutdown_timeout=timedelta(seconds=10),
+            graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
             interceptors=[RequestIdWorkerInterceptor()],
         )
         try:
-            async with worker:
+            async with _running(worker):
                 yield worker
         finally:
             await store.dispose()
+
+
+@contextlib.asynccontextmanager
+async def _running(worker: Worker) -> AsyncIterator[None]:
+    """``async with worker``, except that leaving gives up after ``SHUTDOWN_LIMIT``.
+
+    As with ``async with worker``, a worker that fails cancels the block and its error is
+    raised from the block, and leaving the block shuts the worker down gracefully. But the
+    SDK's shutdown also waits for each of its calls to Temporal (``ShutdownWorker``, the
+    in-flight activities' completions), which a server that does not answer holds for 30 s
+    apiece; past the limit the shutdown is abandoned, and logged as cut short.
+    """
+    block = asyncio.current_task()
+    assert block is not None, "a worker runs inside a task"
+    leaving = False
+
+    def end_block_on_failure(run: asyncio.Task[None]) -> None:
+        failed = not run.cancelled() and run.exception() is not None
+        if failed and not leaving:
+            block.cancel()
+
+    run = asyncio.create_task(worker.run())
+    run.add_done_callback(end_block_on_failure)
+    try:
+        yield
+    except asyncio.CancelledError:
+        failure = run.exception() if run.done() and not run.cancelled() else None
+        if failure is None:
+            raise
+        block.uncancel()
+        raise failure from None
+    finally:
+        leaving = True
+        await _shut_down(worker, run)
+
+
+async def _shut_down(worker: Worker, run: asyncio.Task[None]) -> None:
+    shutdown = asyncio.ensure_future(worker.shutdown())
+    await asyncio.wait([run], timeout=SHUTDOWN_LIMIT.total_seconds())
+    if not run.done():
+        log.warning(
+            "worker shutdown cut short",
+            reason="Temporal did not answer in time, or an activity ignored its cancellation",
+            limit_seconds=SHUTDOWN_LIMIT.total_seconds(),
+        )
+        run.cancel()
+        await asyncio.wait([run], timeout=1)
+    shutdown.cancel()
 
 
 def activities_for(
@@ -124,7 +177,10 @@ async def run_worker(settings: Settings | None = None) -> None:
     While Temporal cannot be reached (:func:`starter.reconnect.is_transient` says which
     errors mean that) it keeps trying, 0.5 s to 10 s apart, to connect, or to start a new
     worker when the running one fails; any other error ends the process at once. A signal
-    shuts a running worker down gracefully, and ends a wait for Temporal right away.
+    shuts a running worker down gracefully, in-flight activities getting
+    ``GRACEFUL_SHUTDOWN``, but never for longer than ``SHUTDOWN_LIMIT`` whether Temporal
+    answers or not; it ends a wait for Temporal right away. Either way the return is normal
+    (exit status 0).
     """
     settings = settings or get_settings()
     runtime = prometheus_runtime(settings.metrics_bind)

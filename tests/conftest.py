@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.mail",
     "tests.fixtures.hris",
     "tests.fixtures.temporal",
+    "tests.fixtures.worker_process",
 ]

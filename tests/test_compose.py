@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
+import worker
 from config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -144,3 +145,13 @@ def test_the_web_ui_is_wired_to_the_codec_server() -> None:
     )
     assert codec["EXITFLOW_PAYLOAD_KEYS"] == ENVIRONMENTS["worker"]["EXITFLOW_PAYLOAD_KEYS"]
     assert codec["EXITFLOW_API_KEYS"] == ENVIRONMENTS["api"]["EXITFLOW_API_KEYS"]
+
+
+def test_a_stopped_worker_is_given_time_to_shut_down_before_it_is_killed() -> None:
+    """Docker kills a container its stop grace after SIGTERM: the worker's must outlast the
+    longest shutdown the worker allows itself, or in-flight activities die mid-delivery."""
+    grace = SERVICES["worker"]["stop_grace_period"]
+    match = re.fullmatch(r"(\d+)s", grace)
+    assert match, f"stop_grace_period {grace!r} is not in seconds"
+
+    assert int(match.group(1)) > worker.SHUTDOWN_LIMIT.total_seconds()

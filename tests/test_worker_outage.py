@@ -8,112 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
-import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-
-import pytest
-from temporalio.service import RPCError
-from temporalio.testing import WorkflowEnvironment
 
 from starter.hris_inbox import HrisInbox
 from starter.sessions import SessionClient
-from tests.fixtures.temporal import binary, session_body
-from workflows import search
-from workflows.converter import data_converter
-from workflows.models import SessionView
-
-ROOT = Path(__file__).resolve().parents[1]
-
-Spawn = Callable[..., Awaitable[asyncio.subprocess.Process]]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-class Server:
-    """A dev server on one port and one SQLite file, to stop and start again."""
-
-    def __init__(self, directory: Path) -> None:
-        """Choose the port and the database file; nothing runs until ``start()``."""
-        self.port = _free_port()
-        self.address = f"127.0.0.1:{self.port}"
-        self.database = directory / "temporal.db"
-        self.env: WorkflowEnvironment | None = None
-
-    async def start(self) -> WorkflowEnvironment:
-        """Start the server (again) and return its environment."""
-        self.env = await WorkflowEnvironment.start_local(
-            port=self.port,
-            dev_server_existing_path=binary("temporal"),
-            dev_server_database_filename=str(self.database),
-            data_converter=data_converter,
-            search_attributes=list(search.ALL_KEYS),
-            dev_server_log_level="error",
-        )
-        return self.env
-
-    async def stop(self) -> None:
-        """Stop the server: every call to it is refused until ``start()``."""
-        if self.env is not None:
-            await self.env.shutdown()
-            self.env = None
-
-
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[Server]:
-    """A dev server of the test's own, not yet started; stopped after the test."""
-    server = Server(tmp_path)
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def spawn_worker(
-    server: Server, worker_process_env: dict[str, str], tmp_path: Path
-) -> AsyncIterator[Spawn]:
-    """Start ``python worker.py`` on ``server``'s address; any still alive are killed after."""
-    env = {**worker_process_env, "EXITFLOW_TEMPORAL_ADDRESS": server.address}
-    started: list[asyncio.subprocess.Process] = []
-
-    async def spawn(**overrides: str) -> asyncio.subprocess.Process:
-        with (tmp_path / "worker.log").open("ab") as log:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "worker.py",
-                cwd=ROOT,
-                env={**env, **overrides},
-                stdout=log,
-                stderr=asyncio.subprocess.STDOUT,
-            )
-        started.append(process)
-        return process
-
-    yield spawn
-    for process in started:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-
-
-async def _served_session(
-    env: WorkflowEnvironment, task_queue: str, *, within_seconds: float
-) -> SessionView:
-    """Start a session and wait until a worker has answered its ``get_status`` query."""
-    sessions = SessionClient(env.client, task_queue)
-    body = session_body()
-    async with asyncio.timeout(within_seconds):
-        while True:
-            try:
-                # Starting is idempotent; the query fails while no worker polls the queue.
-                return await sessions.start(body)
-            except RPCError:
-                await asyncio.sleep(0.5)
+from tests.fixtures.worker_process import Server, Spawn, served_session
 
 
 async def test_worker_carries_on_after_temporal_restarts(
@@ -122,14 +21,14 @@ async def test_worker_carries_on_after_temporal_restarts(
     """Temporal down for 20 s and back on the same port: the same process serves new sessions."""
     env = await server.start()
     worker = await spawn_worker()
-    before = await _served_session(env, task_queue, within_seconds=30)
+    before = await served_session(env, task_queue, within_seconds=30)
 
     await server.stop()
     await asyncio.sleep(20)
     assert worker.returncode is None, "the worker exited while Temporal was down"
     env = await server.start()
 
-    after = await _served_session(env, task_queue, within_seconds=30)
+    after = await served_session(env, task_queue, within_seconds=30)
     assert after.status == "active"
     started = await hris_inbox.wait_for(
         lambda d: d.type == "interview.started" and d.data["session_id"] == after.session_id,
@@ -152,7 +51,7 @@ async def test_worker_started_while_temporal_is_down_comes_up_with_it(
 
     env = await server.start()
 
-    view = await _served_session(env, task_queue, within_seconds=30)
+    view = await served_session(env, task_queue, within_seconds=30)
     assert view.status == "active"
     log = (tmp_path / "worker.log").read_text()
     assert '"attempt": 1' in log and '"event": "temporal unreachable; retrying"' in log
