@@ -53,9 +53,11 @@ class Store:
         self._read_sessions = async_sessionmaker(
             engine, expire_on_commit=False, execution_options={DEFERRED_BEGIN: True}
         )
+        # A beat can wait a few ms for company; a delivery's read and note are on the path
+        # of a webhook or email, so they batch only with what queued behind a write.
         self._heartbeats = GroupCommit(self._see_heartbeat_batch)
-        self._delivery_reads = GroupCommit(self._read_deliveries)
-        self._delivery_notes = GroupCommit(self._note_deliveries)
+        self._delivery_reads = GroupCommit(self._read_deliveries, gather_seconds=0)
+        self._delivery_notes = GroupCommit(self._note_deliveries, gather_seconds=0)
 
     @classmethod
     def from_url(cls, url: str) -> Store:
