@@ -145,6 +145,14 @@ async def _shut_down(worker: Worker, run: asyncio.Task[None]) -> None:
         run.cancel()
         await asyncio.wait([run], timeout=1)
     shutdown.cancel()
+    shutdown.add_done_callback(_log_failed_shutdown)
+
+
+def _log_failed_shutdown(shutdown: asyncio.Future[None]) -> None:
+    # Read the outcome, so a shutdown that failed after the cut is logged, not left to
+    # asyncio's "exception was never retrieved" at exit.
+    if not shutdown.cancelled() and (err := shutdown.exception()) is not None:
+        log.warning("worker shutdown failed", error=str(err))
 
 
 def activities_for(
