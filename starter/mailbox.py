@@ -129,6 +129,9 @@ class Mailbox:
             _Handler(self),
             hostname=self.hostname,
             port=port,
+            # Its greeting's name; unset, aiosmtpd looks up socket.getfqdn() (reverse DNS)
+            # for every connection.
+            server_hostname="exitflow-mailbox",
             enable_SMTPUTF8=True,
             decode_data=False,
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from email.message import EmailMessage
 from typing import NoReturn
 
@@ -67,6 +69,7 @@ class EmailActivities:
         """
         self._settings = settings
         self._log = DeliveryLog(store, CHANNEL)
+        self._local_hostname: str | None = None
 
     @activity.defn
     async def send_candidate_email(self, event: SessionEvent) -> DeliveryOutcome:
@@ -146,7 +149,16 @@ class EmailActivities:
             password=password,
             start_tls=settings.smtp_starttls,
             timeout=settings.smtp_timeout_seconds,
+            local_hostname=await self._ehlo_hostname(),
         )
+
+    async def _ehlo_hostname(self) -> str:
+        # Left to itself aiosmtplib asks socket.getfqdn(), a reverse DNS lookup, on every
+        # connection: where reverse DNS is slow (many container networks) every email would
+        # wait for it. The name does not change while the worker runs: ask once.
+        if self._local_hostname is None:
+            self._local_hostname = await asyncio.to_thread(socket.getfqdn)
+        return self._local_hostname
 
     def _unavailable(
         self, err: Exception, attempt: int, logger: structlog.typing.FilteringBoundLogger

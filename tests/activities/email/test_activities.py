@@ -199,3 +199,28 @@ async def test_sent_email_survives_failure_to_record_it(
     outcome = await send(mail_settings, cast(Store, _UnwritableStore(store)), event)
     assert outcome.outcome == "sent"
     assert len(mailbox.messages) == 1
+
+
+async def test_the_worker_looks_its_own_hostname_up_once_not_per_email(
+    mailbox: Mailbox, mail_settings: Settings, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The EHLO name comes from ``socket.getfqdn()``, a reverse DNS lookup that is slow on
+    some networks: two emails from one worker look it up once."""
+    lookups: list[str] = []
+    real_getfqdn = socket.getfqdn
+
+    def counted_getfqdn(name: str = "") -> str:
+        lookups.append(name)
+        return real_getfqdn(name)
+
+    monkeypatch.setattr(socket, "getfqdn", counted_getfqdn)
+    activities = EmailActivities(mail_settings, store)
+
+    for type in (EventType.SUSPENDED, EventType.WITHDRAWN):
+        outcome = await ActivityEnvironment().run(
+            activities.send_candidate_email, candidate_event(type)
+        )
+        assert outcome.outcome == "sent"
+
+    assert len(mailbox.messages) == 2
+    assert lookups == [""]
