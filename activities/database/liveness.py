@@ -1,10 +1,11 @@
 """The candidate's page, as its heartbeats reach the API: when it was last seen, and how.
 
 The API notes each (coalesced) heartbeat on the session's row instead of signalling the
-workflow: a beat then costs one row update, not a history event and a workflow task, and the
-beats that arrive together share one transaction (``starter/api/heartbeat_writes.py``). The
-workflow reads the row once per heartbeat timeout, when its timer fires, and suspends the
-session as abandoned only if the page has been silent for the whole timeout.
+workflow: a beat then costs one row update, not a history event and a workflow task, and
+the beats that arrive together share one transaction (``Store.see_heartbeat`` batches them
+through ``group_commit.py``). The workflow reads the row once per heartbeat timeout, when
+its timer fires, and suspends the session as abandoned only if the page has been silent for
+the whole timeout.
 """
 
 from __future__ import annotations

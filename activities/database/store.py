@@ -25,9 +25,7 @@ from activities.database.reads import (
     encode_cursor,
     read_session_view,
 )
-from activities.database.tables import (
-    ExitRow,
-)
+from activities.database.tables import ExitRow
 from workflows.codes import SessionStatus
 from workflows.events import DeliveryOutcome, DownstreamChange, LastSeen, SessionEvent
 from workflows.models import ClientInfo, SessionView
