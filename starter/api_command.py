@@ -48,12 +48,13 @@ async def serve_api(settings: Settings, *, host: str, port: int) -> None:
 
 @contextlib.asynccontextmanager
 async def running_api(
-    settings: Settings, *, host: str, port: int, client: Client
+    settings: Settings, *, host: str, port: int, client: Client, candidate_pages: bool = False
 ) -> AsyncIterator[str]:
     """Serve the API in this event loop while the block runs; yields its base URL.
 
     The caller owns the signals (``exitflow up``, benchmarks); leaving the block stops the
-    server gracefully. ``port=0`` picks a free port, which the URL names.
+    server gracefully. ``port=0`` picks a free port, which the URL names. ``candidate_pages``
+    adds the stand-in resume and contest pages (see ``create_app``).
 
     Raises:
         SystemExit: The server could not start (e.g. the port is taken).
@@ -63,9 +64,8 @@ async def running_api(
 
     store = Store.from_url(settings.database_url)
     await store.create_schema()
-    server = _OwnedServer(
-        _uvicorn_config(create_app(settings, client=client, store=store), host, port)
-    )
+    app = create_app(settings, client=client, store=store, candidate_pages=candidate_pages)
+    server = _OwnedServer(_uvicorn_config(app, host, port))
     serving = asyncio.create_task(server.serve())
     try:
         while not server.started:

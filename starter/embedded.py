@@ -143,8 +143,12 @@ async def _wait_for_temporal(
 
 
 def embedded_settings(ports: EmbeddedPorts, inbox_url: str, kept: dict[str, str]) -> Settings:
-    """The worker's settings on the embedded stack (the database URL may come from env)."""
-    return Settings(
+    """The worker's settings on the embedded stack (the database URL may come from env).
+
+    The emails' resume and contest links lead to the stand-in pages on this stack's API
+    port, unless the environment names other pages.
+    """
+    settings = Settings(
         temporal_address=f"127.0.0.1:{ports.temporal}",
         smtp_host="127.0.0.1",
         smtp_port=ports.smtp,
@@ -154,6 +158,12 @@ def embedded_settings(ports: EmbeddedPorts, inbox_url: str, kept: dict[str, str]
         api_keys=SecretStr(",".join(f"{role}:{key}" for role, key in dev_api_keys(kept).items())),
         payload_keys=kept["payload_keys"],
     )
+    pages = {
+        name: f"http://localhost:{ports.api}/{page}"
+        for name, page in (("resume_url_base", "resume"), ("contest_url_base", "contest"))
+        if name not in settings.model_fields_set
+    }
+    return settings.model_copy(update=pages)
 
 
 async def run_embedded_stack(ports: EmbeddedPorts, var_dir: Path = VAR_DIR) -> None:
@@ -173,7 +183,9 @@ async def run_embedded_stack(ports: EmbeddedPorts, var_dir: Path = VAR_DIR) -> N
         settings = embedded_settings(ports, f"{inbox_server.url}/webhooks", kept)
         async with (
             running_worker(client, settings),
-            running_api(settings, host="127.0.0.1", port=ports.api, client=client) as api_url,
+            running_api(
+                settings, host="127.0.0.1", port=ports.api, client=client, candidate_pages=True
+            ) as api_url,
         ):
             await ensure_retention_schedule_logged(client, settings)
             _print_banner(ports, settings, var_dir, mailbox.port, api_url, dev_api_keys(kept))
@@ -201,6 +213,7 @@ exitflow is up.
   database        {settings.database_url}
   emails          {var_dir / "mail"}/*.eml   (SMTP 127.0.0.1:{smtp_port})
   HR webhooks     {var_dir / "hris"}/*.json  (signed, verified on arrival)
+  email links     {api_url}/resume and /contest: stand-in candidate pages (embedded only)
   logs            {var_dir / "temporal.log"}
   payloads        AES-GCM encrypted in Temporal (dev key in {var_dir / "dev-secrets.json"},
                   which exitflow commands in another terminal read by themselves)

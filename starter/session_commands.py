@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from activities.database import Store
 from activities.resume_tokens import (
     InvalidResumeToken,
     ResumeTokenExpired,
@@ -17,7 +18,7 @@ from activities.resume_tokens import (
 )
 from starter.local_stack import cli_settings
 from starter.output import run_and_print
-from starter.sessions import SessionClient, SessionRefused
+from starter.sessions import SessionClient, SessionRefused, read_session_view
 from workflows.codes import ErrorCode
 from workflows.models import (
     ClientInfo,
@@ -211,7 +212,13 @@ async def _complete(args: argparse.Namespace) -> int:
 
 
 async def _status(args: argparse.Namespace) -> int:
-    return await _send(lambda s: s.status(args.session_id))
+    # As GET /v1/sessions/{id} reads it: an erased candidate's session from the scrubbed
+    # store, never from Temporal's history.
+    store = Store.from_url(cli_settings().database_url)
+    try:
+        return await _send(lambda s: read_session_view(s, store, args.session_id))
+    finally:
+        await store.dispose()
 
 
 async def _preview(args: argparse.Namespace) -> int:

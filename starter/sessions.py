@@ -14,6 +14,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.database import Store
 from workflows.codes import ErrorCode, SessionStatus
 from workflows.contest_models import ContestDecisionInput, ContestInput, ContestReceipt
 from workflows.models import (
@@ -143,6 +144,29 @@ class SessionClient:
                     ErrorCode.SESSION_NOT_FOUND, "No session has this id.", {}
                 ) from err
             raise
+
+
+async def read_session_view(sessions: SessionClient, store: Store, session_id: str) -> SessionView:
+    """The session view, from the store once Temporal no longer holds it or its data.
+
+    A session whose candidate's data was erased or retained away is read from the scrubbed
+    store: Temporal's history still holds what was removed. A session Temporal has
+    forgotten (its retention is shorter than the store's) is read from the store too.
+
+    Raises:
+        SessionRefused: ``session_not_found`` when neither knows the session.
+    """
+    if await store.is_anonymised(session_id):
+        stored = await store.get_session(session_id)
+        if stored is not None:
+            return stored
+    try:
+        return await sessions.status(session_id)
+    except SessionRefused:
+        stored = await store.get_session(session_id)
+        if stored is None:
+            raise
+        return stored
 
 
 def _closed_refusal(update: str, view: SessionView) -> SessionRefused:

@@ -27,7 +27,12 @@ Errors are `{"error": {"code", "message", "details"}}`; a rejected call changes 
 
 
 def create_app(
-    settings: Settings, *, client: Client, store: Store, task_queue: str | None = None
+    settings: Settings,
+    *,
+    client: Client,
+    store: Store,
+    task_queue: str | None = None,
+    candidate_pages: bool = False,
 ) -> FastAPI:
     """Build the API over a connected Temporal client and a ready store.
 
@@ -36,10 +41,17 @@ def create_app(
         client: A client made with exitflow's data converter (``worker.connect``).
         store: The store the worker records into (exit listings, audit, readiness).
         task_queue: Overrides ``settings.task_queue`` (tests use one queue per test).
+        candidate_pages: Also serve the stand-in resume and contest pages the emails link
+            to (``exitflow up`` only: in production the interview platform serves them).
 
     Raises:
-        ValueError: When ``EXITFLOW_API_KEYS`` is not ``role:key,role:key``.
+        ValueError: When ``EXITFLOW_API_KEYS`` is not ``role:key,role:key``, or candidate
+            pages are asked for without ``EXITFLOW_RESUME_TOKEN_SECRET``.
     """
+    if candidate_pages and settings.resume_token_secret is None:
+        # The signed token is the pages' only credential: without the secret none can be
+        # checked before a page shows the session's work.
+        raise ValueError("the candidate pages need EXITFLOW_RESUME_TOKEN_SECRET")
     app = FastAPI(title="exitflow", version="1.0.0", description=_DESCRIPTION)
     queue = task_queue or settings.task_queue
     client = with_request_ids(client)
@@ -66,6 +78,10 @@ def create_app(
         metrics,
     ):
         app.include_router(module.router)
+    if candidate_pages:
+        from starter.candidate_pages import router as candidate_pages_router
+
+        app.include_router(candidate_pages_router)
     app.add_middleware(AccessLog)
     app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
     return app

@@ -90,7 +90,7 @@ async def contest(
     A tampered or foreign token is 403, a closed contest window 410, a session that is not
     terminated or was already contested 409.
     """
-    return await state.sessions.contest(session_id, await _raw_contest(state, session_id, request))
+    return await file_contest(state, session_id, request)
 
 
 @router.get(
@@ -155,8 +155,21 @@ async def _stored(state: ApiState, contest_id: str) -> StoredContest:
     return stored
 
 
-async def _raw_contest(state: ApiState, session_id: str, request: ContestInput) -> ContestInput:
-    """The contest the workflow checks, with the raw token from the signed one.
+async def file_contest(state: ApiState, session_id: str, request: ContestInput) -> ContestReceipt:
+    """File the contest with the token the candidate brought, opened to the workflow's raw one.
+
+    Raises:
+        SessionRefused: As :func:`raw_contest_token`, or the session's own refusal
+            (``session_not_terminated``, ``already_contested``, ...).
+    """
+    raw = await raw_contest_token(state, session_id, request.contest_token)
+    return await state.sessions.contest(
+        session_id, request.model_copy(update={"contest_token": raw})
+    )
+
+
+async def raw_contest_token(state: ApiState, session_id: str, token: str) -> str:
+    """The raw token the workflow checks, from the signed one of the contest link.
 
     Raises:
         SessionRefused: ``session_not_found`` for an unknown session,
@@ -164,10 +177,10 @@ async def _raw_contest(state: ApiState, session_id: str, request: ContestInput) 
             ``contest_window_closed`` for an expired one.
     """
     if state.resume_token_key is None:
-        return request
+        return token
     try:
         opened = open_contest_token(
-            state.resume_token_key, request.contest_token, session_id=session_id, now=state.clock()
+            state.resume_token_key, token, session_id=session_id, now=state.clock()
         )
     except (InvalidContestToken, ContestTokenExpired) as err:
         # An unknown session is a 404 whatever token came with it.
@@ -183,4 +196,4 @@ async def _raw_contest(state: ApiState, session_id: str, request: ContestInput) 
             "The contest token is not one this service issued for this session.",
             {"fields": [{"field": "contest_token", "message": str(err)}]},
         ) from err
-    return request.model_copy(update={"contest_token": opened.raw_token})
+    return opened.raw_token

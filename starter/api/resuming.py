@@ -16,7 +16,7 @@ from activities.resume_tokens import (
 from starter.api.deps import ApiState
 from starter.sessions import SessionRefused
 from workflows.codes import ErrorCode
-from workflows.models import FaultAck, ResumeInput
+from workflows.models import FaultAck, ResumeInput, SessionView
 
 
 def signed_ack(state: ApiState, session_id: str, ack: FaultAck) -> FaultAck:
@@ -30,6 +30,16 @@ def signed_ack(state: ApiState, session_id: str, ack: FaultAck) -> FaultAck:
         resume_deadline=ack.resume_deadline,
     )
     return ack.model_copy(update={"resume_token": token})
+
+
+async def resume_session(state: ApiState, session_id: str, request: ResumeInput) -> SessionView:
+    """Resume the session with the token the candidate brought; every saved segment returns.
+
+    Raises:
+        SessionRefused: As :func:`raw_resume`, or the session's own refusal (``session_ended``,
+            ``session_not_suspended``, ``resume_window_closed``, ...).
+    """
+    return await state.sessions.resume(session_id, await raw_resume(state, session_id, request))
 
 
 async def raw_resume(state: ApiState, session_id: str, request: ResumeInput) -> ResumeInput:

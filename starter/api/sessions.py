@@ -21,9 +21,9 @@ from starter.api.docs import (
     WITHDRAW_EXAMPLES,
     error_responses,
 )
-from starter.api.resuming import raw_resume, signed_ack
+from starter.api.resuming import resume_session, signed_ack
 from starter.api.starting import start_session, stored_start
-from starter.sessions import SessionRefused
+from starter.sessions import SessionRefused, read_session_view
 from workflows.codes import ErrorCode, SessionStatus
 from workflows.models import (
     ExitPreview,
@@ -221,7 +221,7 @@ async def resume(
     request: Annotated[ResumeInput, Body(openapi_examples=RESUME_EXAMPLES)],
 ) -> SessionView:
     """Resume with the suspension's token; a bad token is 403, a closed window 410."""
-    return await state.sessions.resume(session_id, await raw_resume(state, session_id, request))
+    return await resume_session(state, session_id, request)
 
 
 @router.post(
@@ -261,16 +261,13 @@ async def terminate(
 )
 async def get_session(state: State, session_id: SessionId) -> SessionView:
     """Where the session stands, with every saved segment and its exits."""
-    if await state.store.is_anonymised(session_id):
-        # Temporal's history still holds what was erased: the scrubbed store answers.
-        stored = await state.store.get_session(session_id)
-        if stored is not None:
-            return stored
-    try:
-        return await state.sessions.status(session_id)
-    except SessionRefused:
-        # Temporal forgets closed sessions after its retention; the store does not.
-        stored = await state.store.get_session(session_id)
-        if stored is None:
-            raise
-        return stored
+    return await read_session(state, session_id)
+
+
+async def read_session(state: ApiState, session_id: str) -> SessionView:
+    """The session view, as :func:`starter.sessions.read_session_view` reads it.
+
+    Raises:
+        SessionRefused: ``session_not_found`` when neither Temporal nor the store knows it.
+    """
+    return await read_session_view(state.sessions, state.store, session_id)

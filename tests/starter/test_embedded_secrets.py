@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from starter.api.auth import parse_api_keys
 from starter.embedded import EmbeddedPorts, dev_api_keys, dev_secrets, embedded_settings
 
@@ -44,3 +46,17 @@ def test_embedded_settings_carry_the_keys_and_the_resume_secret(tmp_path: Path) 
     assert {key.role: key.secret.decode() for key in parsed} == dev_api_keys(kept)
     assert settings.resume_token_secret is not None
     assert settings.resume_token_secret.get_secret_value() == kept["resume_token_secret"]
+
+
+def test_embedded_email_links_follow_the_api_port(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``exitflow up --api-port`` moves the emails' links with the stand-in pages."""
+    monkeypatch.delenv("EXITFLOW_RESUME_URL_BASE", raising=False)
+    monkeypatch.setenv("EXITFLOW_CONTEST_URL_BASE", "https://careers.example.com/contest")
+    kept = dev_secrets(tmp_path)
+
+    settings = embedded_settings(EmbeddedPorts(api=9000), "http://127.0.0.1:8026/webhooks", kept)
+
+    assert settings.resume_url_base == "http://localhost:9000/resume"
+    assert settings.contest_url_base == "https://careers.example.com/contest"  # named: kept

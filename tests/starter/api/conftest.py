@@ -14,8 +14,8 @@ from temporalio.testing import WorkflowEnvironment
 from activities.database import Store
 from config import Settings
 from starter.api import create_app
+from tests.fixtures.api import serving
 from tests.starter.api.helpers import KEYS
-from worker import running_worker
 
 RESUME_TOKEN_SECRET = f"resume-{uuid.uuid4().hex}"
 
@@ -33,10 +33,7 @@ async def api(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the API app, with a worker serving this test's task queue."""
     app = create_app(api_settings, client=dev_env.client, store=store, task_queue=task_queue)
-    async with (
-        running_worker(dev_env.client, api_settings, task_queue=task_queue),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http,
-    ):
+    async with serving(dev_env.client, app, api_settings, task_queue) as http:
         yield http
 
 
@@ -60,9 +57,5 @@ async def signed_api(
     dev_env: WorkflowEnvironment, signed_app: FastAPI, signed_settings: Settings, task_queue: str
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on ``signed_app``, with a worker that signs the tokens it emails."""
-    transport = httpx.ASGITransport(app=signed_app)
-    async with (
-        running_worker(dev_env.client, signed_settings, task_queue=task_queue),
-        httpx.AsyncClient(transport=transport, base_url="http://api") as http,
-    ):
+    async with serving(dev_env.client, signed_app, signed_settings, task_queue) as http:
         yield http
