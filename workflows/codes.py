@@ -85,6 +85,7 @@ class EventType(StrEnum):
     TERMINATED = "interview.terminated"
     EXPIRED = "interview.expired"
     DOWNSTREAM_CANCELLED = "downstream.cancelled"
+    DOWNSTREAM_RESTORED = "downstream.restored"
     RESUME_REMINDER = "interview.resume_reminder"
     TERMINATION_CONTESTED = "termination.contested"
     TERMINATION_UPHELD = "termination.upheld"

@@ -13,6 +13,7 @@ the interview; they share its state and its pipeline.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,14 @@ CONTEST_PATCH = "contest-window"
 """Sessions terminated before contests existed closed at once; replaying them must not
 open a window they never had."""
 
+RESTORE_DOWNSTREAM = "restore-downstream-on-overturn"
+"""Patch: an overturn schedules again the downstream steps its termination cancelled.
+
+Before it, a reinstated candidate who resumed and completed never got the written test or
+onsite interview that the wrongful termination had cancelled. Sessions overturned before
+the patch replay without the restoration.
+"""
+
 
 class ContestHandlers:
     """The ``contest`` and ``decide_contest`` updates, and the wait after a termination."""
@@ -50,6 +59,10 @@ class ContestHandlers:
 
         @staticmethod
         def _new_id() -> str: ...
+
+        _background: list[asyncio.Task[None]]
+
+        async def _restore_downstream(self) -> None: ...
 
     def _open_contest_window(self, record: ExitRecord) -> None:
         """Open the contest window of a termination, before the termination is recorded.
@@ -116,6 +129,8 @@ class ContestHandlers:
             self._publish_search_attributes()
             type_ = EventType.TERMINATION_OVERTURNED
         await self._record_contest(type_, contest)
+        if type_ is EventType.TERMINATION_OVERTURNED and workflow.patched(RESTORE_DOWNSTREAM):
+            self._background.append(asyncio.create_task(self._restore_downstream()))
         message = contest_decided_message(state.start.candidate, contest.status)
         return self._contest_receipt(contest, message)
 

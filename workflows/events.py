@@ -75,6 +75,8 @@ class SessionEvent(BaseModel):
     session: SessionSnapshot
     exit: ExitRecord | None = None
     cancelled_steps: list[DownstreamView] = Field(default_factory=list)
+    restored_steps: list[DownstreamView] = Field(default_factory=list)
+    """Set on ``termination.overturned``: the steps the termination cancelled, scheduled again."""
     contest: Contest | None = None
     """Set on ``termination.*`` events: the contest as it stands after the event."""
 

@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.events import SessionEvent
     from workflows.models import (
         CompleteInput,
+        DownstreamStep,
         ExitPreview,
         ExitReceipt,
         ExitRecord,
@@ -85,6 +86,8 @@ class InterviewSessionWorkflow(ContestHandlers):
         self._child_handles: dict[str, workflow.ChildWorkflowHandle] = {}
         self._children: dict[str, asyncio.Task[None]] = {}
         self._downstream_ready = False
+        self._cancellation_recorded = True
+        """False from an exit that cancels downstream steps until that cancellation is saved."""
 
     @workflow.run
     async def run(self, start: StartSession) -> SessionView:
@@ -334,6 +337,7 @@ class InterviewSessionWorkflow(ContestHandlers):
         ):
             ends_here = not ends_here
         if ends_here:
+            self._cancellation_recorded = False
             self._background.append(asyncio.create_task(self._cancel_downstream()))
 
     def _ends_with_cancellation(self) -> bool:
@@ -344,25 +348,51 @@ class InterviewSessionWorkflow(ContestHandlers):
         self._background.append(asyncio.create_task(pipeline.notify(event)))
 
     async def _start_downstream(self) -> None:
-        start = self._state.start
-        for step in start.downstream:
-            try:
-                handle = await workflow.start_child_workflow(
-                    DownstreamStepWorkflow.run,
-                    DownstreamStepInput(session_id=start.session_id, step=step),
-                    id=downstream_workflow_id(start.session_id, step.step_id),
-                    parent_close_policy=workflow.ParentClosePolicy.ABANDON,
-                )
-            except WorkflowAlreadyStartedError:
-                # Only possible if a session id was reused while an earlier run's step still
-                # waits: that step belongs to the earlier run, so this run leaves it alone.
-                workflow.logger.warning("downstream step already exists", extra={"step": step})
-                continue
-            self._child_handles[step.step_id] = handle
-            self._children[step.step_id] = asyncio.create_task(
-                self._follow_child(step.step_id, handle)
-            )
+        for step in self._state.start.downstream:
+            await self._start_step(step)
         self._downstream_ready = True
+
+    async def _start_step(self, step: DownstreamStep) -> None:
+        session_id = self._state.start.session_id
+        try:
+            handle = await workflow.start_child_workflow(
+                DownstreamStepWorkflow.run,
+                DownstreamStepInput(session_id=session_id, step=step),
+                id=downstream_workflow_id(session_id, step.step_id),
+                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+            )
+        except WorkflowAlreadyStartedError:
+            # Only possible if a session id was reused while an earlier run's step still
+            # waits: that step belongs to the earlier run, so this run leaves it alone.
+            workflow.logger.warning("downstream step already exists", extra={"step": step})
+            return
+        self._child_handles[step.step_id] = handle
+        self._children[step.step_id] = asyncio.create_task(self._follow_child(step.step_id, handle))
+
+    async def _restore_downstream(self) -> None:
+        """After an overturn: schedule again, and restart, the steps the termination cancelled.
+
+        Waits until that cancellation is recorded (not until HR has heard of it, which may
+        take days), records ``downstream.restored`` so that the steps' rows are scheduled
+        again, then starts each step's workflow anew under its id: a step whose time passed
+        meanwhile invites at once. A session that ended again meanwhile keeps them cancelled.
+        """
+        await workflow.wait_condition(lambda: self._cancellation_recorded)
+        if self._state.status.is_terminal:
+            return
+        restored = self._state.restore_cancelled_steps()
+        if not restored:
+            return
+        # An exit while the steps restart cancels them once they have started (its
+        # cancellation waits for this), never the closed runs.
+        self._downstream_ready = False
+        event = self._state.event(EventType.DOWNSTREAM_RESTORED, now=self._now(), restored=restored)
+        await pipeline.record(event)
+        steps = {step.step_id: step for step in self._state.start.downstream}
+        for view in restored:
+            await self._start_step(steps[view.step_id])
+        self._downstream_ready = True
+        await pipeline.notify(event)
 
     async def _follow_child(
         self, step_id: str, handle: workflow.ChildWorkflowHandle[Any, DownstreamStatus]
@@ -382,6 +412,7 @@ class InterviewSessionWorkflow(ContestHandlers):
             if step.status is DownstreamStatus.SCHEDULED and step_id in self._child_handles
         ]
         if not pending:
+            self._cancellation_recorded = True
             return
         for step_id in pending:
             # Cancelling the handle asks the child to cancel; it records its own
@@ -393,12 +424,15 @@ class InterviewSessionWorkflow(ContestHandlers):
             for step_id in pending
             if self._state.downstream[step_id].status is DownstreamStatus.CANCELLED
         ]
-        if cancelled:
-            event = self._state.event(
-                EventType.DOWNSTREAM_CANCELLED, now=self._now(), cancelled=cancelled
-            )
-            await pipeline.record(event)
-            await pipeline.notify(event)
+        if not cancelled:
+            self._cancellation_recorded = True
+            return
+        event = self._state.event(
+            EventType.DOWNSTREAM_CANCELLED, now=self._now(), cancelled=cancelled
+        )
+        await pipeline.record(event)
+        self._cancellation_recorded = True
+        await pipeline.notify(event)
 
     # Small helpers.
 

@@ -219,6 +219,21 @@ class SessionState:
         self._move_to(SessionStatus.SUSPENDED)
         return self.suspension
 
+    def restore_cancelled_steps(self) -> list[DownstreamView]:
+        """After an overturn: the steps the termination cancelled are scheduled again.
+
+        Only a termination cancels steps and can be undone, so every cancelled step is its.
+
+        Returns:
+            Copies of the restored steps, as they are now (scheduled).
+        """
+        restored = []
+        for step in self.downstream.values():
+            if step.status is DownstreamStatus.CANCELLED:
+                step.status = DownstreamStatus.SCHEDULED
+                restored.append(step.model_copy())
+        return restored
+
     def reminder_due_at(self) -> datetime | None:
         """When the open suspension's reminder should go out, or None if none is owed."""
         hours = self.start.policy.reminder_before_deadline_hours
@@ -291,6 +306,7 @@ class SessionState:
         now: datetime,
         exit_record: ExitRecord | None = None,
         cancelled: list[DownstreamView] | None = None,
+        restored: list[DownstreamView] | None = None,
         contest: Contest | None = None,
     ) -> SessionEvent:
         """A numbered event carrying a snapshot of the session as it is now.
@@ -311,6 +327,7 @@ class SessionState:
             session=self.snapshot(),
             exit=exit_record,
             cancelled_steps=cancelled or [],
+            restored_steps=restored or [],
             contest=contest,
         )
 

@@ -108,6 +108,8 @@ def audit_body(event: SessionEvent) -> str:
         facts["exit"] = _exit_facts(event.exit, session.candidate)
     if event.type is EventType.DOWNSTREAM_CANCELLED or event.cancelled_steps:
         facts["cancelled_steps"] = sorted(step.step_id for step in event.cancelled_steps)
+    if event.restored_steps:
+        facts["restored_steps"] = sorted(step.step_id for step in event.restored_steps)
     if event.type is EventType.TERMINATED and session.contest_window is not None:
         facts["contest_deadline"] = iso_utc(session.contest_window.deadline)
     if event.contest is not None:

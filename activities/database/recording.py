@@ -66,6 +66,8 @@ async def record(session: AsyncSession, dialect: str, event: SessionEvent) -> bo
     if event.type in _OUTCOME_COLUMN:
         await _mark_interrupted_exit(session, event)
     await upsert_downstream(session, dialect, downstream_values(event))
+    if event.restored_steps:
+        await _restore_downstream(session, event)
     if (contest := contest_values(event)) is not None:
         await _upsert_contest(session, dialect, contest)
     await _append_audit(session, dialect, event)
@@ -119,6 +121,19 @@ def _upsert_downstream_statement(dialect: str) -> sqlite.Insert | postgresql.Ins
         index_elements=["session_id", "step_id"],
         set_={key: stmt.excluded[key] for key in ("status", "reason", "updated_at")},
         where=and_(core.c.status == scheduled, stmt.excluded.status != scheduled),
+    )
+
+
+async def _restore_downstream(session: AsyncSession, event: SessionEvent) -> None:
+    """Schedule again the cancelled steps an overturn restored: the one way back a step has."""
+    await session.execute(
+        update(DownstreamStepRow)
+        .where(
+            DownstreamStepRow.session_id == event.session.session_id,
+            DownstreamStepRow.step_id.in_([step.step_id for step in event.restored_steps]),
+            DownstreamStepRow.status == DownstreamStatus.CANCELLED.value,
+        )
+        .values(status=DownstreamStatus.SCHEDULED.value, reason=None, updated_at=event.at)
     )
 
 

@@ -16,7 +16,7 @@ from pydantic_core import to_jsonable_python
 from workflows.codes import EventType, ExitKind
 from workflows.data_rights import HrisNotice
 from workflows.events import SessionEvent
-from workflows.models import ExitRecord
+from workflows.models import DownstreamView, ExitRecord
 
 _WITH_SEGMENTS = frozenset(
     {
@@ -93,11 +93,17 @@ def hris_data(event: SessionEvent) -> dict[str, Any]:
         if event.type is EventType.TERMINATION_OVERTURNED and session.suspension is not None:
             data["resume_deadline"] = session.suspension.resume_deadline
     if event.type is EventType.DOWNSTREAM_CANCELLED:
-        data["cancelled_steps"] = [
-            {"step_id": step.step_id, "kind": step.kind, "scheduled_at": step.scheduled_at}
-            for step in event.cancelled_steps
-        ]
+        data["cancelled_steps"] = _steps(event.cancelled_steps)
+    if event.type is EventType.DOWNSTREAM_RESTORED:
+        data["restored_steps"] = _steps(event.restored_steps)
     return data
+
+
+def _steps(steps: list[DownstreamView]) -> list[dict[str, Any]]:
+    return [
+        {"step_id": step.step_id, "kind": step.kind, "scheduled_at": step.scheduled_at}
+        for step in steps
+    ]
 
 
 def hris_body(event: SessionEvent) -> bytes:

@@ -126,7 +126,24 @@ async def _contest_scenarios(
             await handle.execute_update(InterviewSessionWorkflow.complete, CompleteInput())
         await handle.result()
         handles.append(handle)
+    handles.append(await _overturned_then_expired(client, task_queue, mailbox))
     return handles
+
+
+async def _overturned_then_expired(
+    client: Client, task_queue: str, mailbox: Mailbox
+) -> WorkflowHandle:
+    """Overturned, its written test restored, then a 7 s resume window that runs out."""
+    handle = await _start(client, task_queue, "overturned-expire", resume_window_hours=0.002)
+    sid = handle.id.removeprefix("interview-session-")
+    await handle.execute_update(InterviewSessionWorkflow.terminate, TERMINATION)
+    token = await link_token(mailbox, sid, "interview.terminated")
+    receipt = await handle.execute_update(InterviewSessionWorkflow.contest, contest_input(token))
+    await handle.execute_update(
+        InterviewSessionWorkflow.decide_contest, decision(receipt.contest_id, "overturned")
+    )
+    await handle.result()
+    return handle
 
 
 async def _clock_scenarios(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -10,13 +11,17 @@ import pytest
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from activities.database import Store
 from config import Settings
+from starter.hris_inbox import HrisInbox
 from starter.mailbox import Mailbox
 from starter.sessions import SessionClient, SessionRefused
+from tests.activities.database.helpers import fetch
 from tests.fixtures.contest import TERMINATION, contest_input, decision, link_token
 from tests.fixtures.temporal import session_body
 from worker import running_worker
 from workflows.codes import REINSTATED_REASON, ErrorCode, ExitKind
+from workflows.downstream import downstream_workflow_id
 from workflows.models import SessionView, StartSession
 from workflows.session import InterviewSessionWorkflow, session_workflow_id
 
@@ -102,3 +107,55 @@ async def test_a_reinstated_session_expires_if_the_candidate_does_not_come_back(
         "termination.overturned",
         "interview.expired",
     ]
+
+
+async def _overturned_with_a_step(
+    env: tuple[WorkflowEnvironment, SessionClient],
+    mailbox: Mailbox,
+    hris_inbox: HrisInbox,
+    *,
+    step_in: timedelta,
+    contested_after: timedelta,
+) -> str:
+    """Terminated with a written test ``step_in`` away, contested later, overturned, restored."""
+    server, sessions = env
+    body = session_body(downstream_in=step_in, reminder_before_deadline_hours=0)
+    sid = body.session_id
+    await sessions.start(body)
+    await sessions.terminate(sid, TERMINATION)
+    token = await link_token(mailbox, sid, "interview.terminated")
+    await server.sleep(contested_after)
+    receipt = await sessions.contest(sid, contest_input(token))
+    await sessions.decide_contest(sid, decision(receipt.contest_id, "overturned"))
+    await hris_inbox.wait_for(
+        lambda d: d.type == "downstream.restored" and d.data["session_id"] == sid
+    )
+    return sid
+
+
+async def _step_status(store: Store, session_id: str, wanted: str) -> str:
+    sql = "SELECT status FROM downstream_steps WHERE session_id = :s"
+    for _ in range(100):
+        [row] = await fetch(store, sql, s=session_id)
+        if row["status"] == wanted:
+            break
+        await asyncio.sleep(0.1)
+    return str(row["status"])
+
+
+async def test_a_restored_step_whose_time_passed_during_the_contest_invites_at_once(
+    env: tuple[WorkflowEnvironment, SessionClient],
+    mailbox: Mailbox,
+    hris_inbox: HrisInbox,
+    store: Store,
+) -> None:
+    """The written test was due while the contest waited: the overturn sends it right away."""
+    server, _ = env
+    sid = await _overturned_with_a_step(
+        env, mailbox, hris_inbox, step_in=timedelta(days=1), contested_after=timedelta(days=3)
+    )
+
+    step = server.client.get_workflow_handle(downstream_workflow_id(sid, "wt-1"))
+
+    assert await step.result() == "invited"
+    assert await _step_status(store, sid, "invited") == "invited"

@@ -13,6 +13,7 @@ from temporalio.worker import Replayer
 
 from worker import SANDBOX, WORKFLOWS
 from workflows.clock import CLOCK_FREE_DECISIONS
+from workflows.contest import RESTORE_DOWNSTREAM
 from workflows.converter import data_converter
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
@@ -92,6 +93,19 @@ async def test_history_replays_the_same_when_the_clock_lags(path: Path) -> None:
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
 
     assert result.replay_failure is None, f"{path.name}: {result.replay_failure}"
+
+
+def test_there_are_histories_of_restored_downstream_steps() -> None:
+    """Recorded since the restore patch: an overturn restores the step; an expiry re-cancels it."""
+    restoring = {
+        path.stem
+        for path in HISTORIES
+        if _patched(json.loads(path.read_text()), RESTORE_DOWNSTREAM)
+    }
+    assert {
+        "interview-session-replay-terminate-contest-overturned@restore-downstream",
+        "interview-session-replay-overturned-expire@restore-downstream",
+    } <= restoring
 
 
 LAGGING_CLOCK = sorted((Path(__file__).parent / "histories_lagging_clock").glob("*.json"))

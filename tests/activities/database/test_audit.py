@@ -74,6 +74,15 @@ def test_a_downstream_cancelled_body_lists_the_cancelled_steps() -> None:
     assert facts["cancelled_steps"] == ["wt-1"]
 
 
+def test_a_downstream_restored_body_lists_the_restored_steps() -> None:
+    """downstream.restored entries record which step ids were scheduled again; others don't."""
+    facts = json.loads(audit_body(make_event(EventType.DOWNSTREAM_RESTORED)))
+    withdrawn = json.loads(audit_body(make_event(EventType.WITHDRAWN)))
+
+    assert facts["restored_steps"] == ["wt-1"]
+    assert "restored_steps" not in withdrawn
+
+
 def test_an_intact_chain_walks_clean_across_batches() -> None:
     """Feeding a valid chain in several batches verifies every entry."""
     links = _chain(7)

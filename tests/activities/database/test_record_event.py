@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from activities.database import Store
 from tests.activities.database.helpers import count, fetch
 from tests.fixtures.database import STARTED_AT, make_event
 from workflows.codes import DownstreamStatus, EventType
-from workflows.events import DownstreamChange
+from workflows.events import DownstreamChange, SessionEvent
 from workflows.models import Segment
 
 TABLES = ("sessions", "segments", "exits", "session_events", "audit_log", "downstream_steps")
@@ -126,26 +126,49 @@ async def test_expiry_marks_the_fault_exit_even_when_recorded_first(store: Store
     ]
 
 
+def _change(event: SessionEvent, status: DownstreamStatus, *, at: datetime) -> DownstreamChange:
+    """The session's first downstream step moving to ``status`` at ``at``."""
+    step = event.session.downstream[0]
+    return DownstreamChange(
+        session_id=event.session.session_id,
+        step_id=step.step_id,
+        kind=step.kind,
+        scheduled_at=step.scheduled_at,
+        status=status,
+        at=at,
+    )
+
+
 async def test_downstream_steps_only_move_forward(store: Store) -> None:
     """A cancelled step stays cancelled when an older snapshot or change says scheduled."""
     cancelled = make_event(EventType.DOWNSTREAM_CANCELLED, seq=4)
     sid = cancelled.session.session_id
     await store.record_event(cancelled)
     await store.record_event(make_event(EventType.STARTED, session_id=sid, seq=1))
-    step = cancelled.session.downstream[0]
-    back = DownstreamChange(
-        session_id=sid,
-        step_id=step.step_id,
-        kind=step.kind,
-        scheduled_at=step.scheduled_at,
-        status=DownstreamStatus.SCHEDULED,
-        at=cancelled.at + timedelta(minutes=1),
-    )
+    back = _change(cancelled, DownstreamStatus.SCHEDULED, at=cancelled.at + timedelta(minutes=1))
     await store.record_downstream_change(back)
     await store.record_downstream_change(back.model_copy(update={"status": "invited"}))
 
     [row] = await fetch(store, "SELECT status, reason FROM downstream_steps")
     assert row == {"status": "cancelled", "reason": "downstream.cancelled"}
+
+
+async def test_an_overturn_restores_cancelled_steps_which_then_move_forward(store: Store) -> None:
+    """downstream.restored is the one way back: cancelled to scheduled, then invited."""
+    cancelled = make_event(EventType.DOWNSTREAM_CANCELLED, seq=4)
+    sid = cancelled.session.session_id
+    await store.record_event(cancelled)
+    restored = make_event(EventType.DOWNSTREAM_RESTORED, session_id=sid, seq=9)
+    await store.record_event(restored)
+    after_restore = await fetch(store, "SELECT status, reason FROM downstream_steps")
+    invited = _change(restored, DownstreamStatus.INVITED, at=restored.at + timedelta(minutes=1))
+    await store.record_downstream_change(invited)
+    # An older snapshot that still says cancelled does not undo the restoration.
+    await store.record_event(make_event(EventType.DOWNSTREAM_CANCELLED, session_id=sid, seq=5))
+
+    assert after_restore == [{"status": "scheduled", "reason": None}]
+    [final] = await fetch(store, "SELECT status FROM downstream_steps")
+    assert final["status"] == "invited"
 
 
 async def test_a_downstream_change_moves_a_scheduled_step_forward(store: Store) -> None:

@@ -130,6 +130,16 @@ def test_downstream_cancellation_lists_the_steps() -> None:
     assert not {"exit", "completed_segments"} & data.keys()
 
 
+def test_downstream_restoration_lists_the_steps_scheduled_again() -> None:
+    """After an overturn, HR hears which steps are back on, in the cancellation's shape."""
+    data = _data(make_event(EventType.DOWNSTREAM_RESTORED))
+    assert data["restored_steps"] == [
+        {"step_id": "wt-1", "kind": "written_test", "scheduled_at": "2024-05-12T09:00:00Z"}
+    ]
+    assert data["status"] == "suspended"
+    assert "cancelled_steps" not in data
+
+
 def test_start_carries_no_exit() -> None:
     """A start is only the session's identity and status."""
     data = _data(make_event(EventType.STARTED))
