@@ -387,11 +387,13 @@ class InterviewSessionWorkflow(ContestHandlers):
         # cancellation waits for this), never the closed runs.
         self._downstream_ready = False
         event = self._state.event(EventType.DOWNSTREAM_RESTORED, now=self._now(), restored=restored)
-        await pipeline.record(event)
-        steps = {step.step_id: step for step in self._state.start.downstream}
-        for view in restored:
-            await self._start_step(steps[view.step_id])
-        self._downstream_ready = True
+        try:
+            await pipeline.record(event)
+            steps = {step.step_id: step for step in self._state.start.downstream}
+            for view in restored:
+                await self._start_step(steps[view.step_id])
+        finally:
+            self._downstream_ready = True
         await pipeline.notify(event)
 
     async def _follow_child(

@@ -25,6 +25,7 @@ from workflows.models import (
     SessionView,
 )
 
+_SUSPENDING = frozenset({ExitKind.SYSTEM_FAULT, ExitKind.ABANDONED})
 _OPEN_EXIT_STATUSES = frozenset(
     {
         SessionStatus.SUSPENDED,
@@ -136,6 +137,18 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         raise InvalidCursor("cursor is not one this server handed out") from err
 
 
+def _current_exit(records: Sequence[ExitRecord], status: SessionStatus) -> ExitRecord | None:
+    """The exit that defines the session now, as the workflow's view has it."""
+    if not records or status not in _OPEN_EXIT_STATUSES:
+        return None
+    latest = records[-1]
+    if status is SessionStatus.SUSPENDED and latest.kind not in _SUSPENDING:
+        # Suspended after its termination was overturned: the termination no longer defines
+        # it (the workflow clears its exit on reinstatement); it stays in ``exits``.
+        return None
+    return latest
+
+
 def session_view(
     session: SessionRow,
     segments: Sequence[SegmentRow],
@@ -155,7 +168,7 @@ def session_view(
         status=status,
         current_stage=session.current_stage,
         completed_segments=completed,
-        exit=records[-1] if records and status in _OPEN_EXIT_STATUSES else None,
+        exit=_current_exit(records, status),
         resume_deadline=session.resume_deadline if status is SessionStatus.SUSPENDED else None,
         downstream=[
             DownstreamView(

@@ -208,3 +208,17 @@ async def test_get_session_rebuilds_the_session_view(store: Store) -> None:
     assert suspended.session.suspension is not None
     assert view.resume_deadline == suspended.session.suspension.resume_deadline
     assert await store.get_session("no-such-session") is None
+
+
+async def test_a_reinstated_session_has_no_current_exit_in_its_stored_view(store: Store) -> None:
+    """After an overturn the stored view is suspended with no exit, as the workflow's is."""
+    terminated = make_event(EventType.TERMINATED, seq=2)
+    sid = terminated.session.session_id
+    await store.record_event(terminated)
+    await store.record_event(make_event(EventType.TERMINATION_OVERTURNED, session_id=sid, seq=5))
+
+    view = await store.get_session(sid)
+
+    assert view is not None and terminated.exit is not None
+    assert (view.status, view.exit) == ("suspended", None)
+    assert [e.exit_id for e in view.exits] == [terminated.exit.exit_id]
