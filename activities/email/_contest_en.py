@@ -7,7 +7,7 @@ from collections.abc import Callable
 from activities.email._context import MessageContext
 from activities.email._document import Action, Facts, Letter, Notice, Paragraph
 from activities.email._en import _letter, _saved_work, format_time
-from workflows.codes import EventType
+from workflows.codes import DownstreamKind, EventType
 from workflows.models import Contest
 
 
@@ -98,8 +98,32 @@ def overturned(ctx: MessageContext) -> Letter:
                 f"{format_time(deadline)}; after that the link stops working."
             ),
             Action("Continue my interview", url),
+            *_called_off(ctx),
         ],
     )
+
+
+_STEP_NAMES = {
+    DownstreamKind.ASSESSMENT: "assessment",
+    DownstreamKind.WRITTEN_TEST: "written test",
+    DownstreamKind.ONSITE_INTERVIEW: "onsite interview",
+    DownstreamKind.OTHER: "next step",
+}
+
+
+def _called_off(ctx: MessageContext) -> list[Paragraph]:
+    """The steps the termination called off, which are back on."""
+    if not ctx.called_off:
+        return []
+    steps = "; ".join(
+        f"your {_STEP_NAMES[kind]} on {format_time(at)}" for kind, at in ctx.called_off
+    )
+    return [
+        Paragraph(
+            f"What the decision called off is back on as planned: {steps}. If its date has "
+            "already passed, the invitation comes to you right away."
+        )
+    ]
 
 
 LETTERS: dict[EventType, Callable[[MessageContext], Letter]] = {

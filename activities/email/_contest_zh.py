@@ -7,7 +7,7 @@ from collections.abc import Callable
 from activities.email._context import MessageContext
 from activities.email._document import Action, Facts, Letter, Notice, Paragraph
 from activities.email._zh import _letter, _saved_work, format_time
-from workflows.codes import EventType
+from workflows.codes import DownstreamKind, EventType
 from workflows.models import Contest
 
 
@@ -88,8 +88,29 @@ def overturned(ctx: MessageContext) -> Letter:
                 "超过该时间后链接将失效。"
             ),
             Action("继续面试", url),
+            *_called_off(ctx),
         ],
     )
+
+
+_STEP_NAMES = {
+    DownstreamKind.ASSESSMENT: "测评",
+    DownstreamKind.WRITTEN_TEST: "笔试",
+    DownstreamKind.ONSITE_INTERVIEW: "现场面试",
+    DownstreamKind.OTHER: "后续环节",
+}
+
+
+def _called_off(ctx: MessageContext) -> list[Paragraph]:
+    """The steps the termination called off, which are back on."""
+    if not ctx.called_off:
+        return []
+    steps = "；".join(f"{format_time(at)}的{_STEP_NAMES[kind]}" for kind, at in ctx.called_off)
+    return [
+        Paragraph(
+            f"因终止而取消的后续安排已按原计划恢复：{steps}。如原定时间已过，我们会立即向您发出邀请。"
+        )
+    ]
 
 
 LETTERS: dict[EventType, Callable[[MessageContext], Letter]] = {

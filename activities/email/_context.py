@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from activities.contest_tokens import sign_contest_token
 from activities.resume_tokens import sign_resume_token
+from workflows.codes import DownstreamKind, DownstreamStatus, EventType
 from workflows.events import ContestWindow, SessionEvent
 from workflows.models import Contest, ExitRecord
 
@@ -59,6 +60,9 @@ class MessageContext:
     """The link to contest the termination, while its window is open."""
     contest_deadline: datetime | None = None
     """When the contest window closes, in the candidate's time zone."""
+    called_off: tuple[tuple[DownstreamKind, datetime], ...] = ()
+    """On an overturn: the steps the termination cancelled, which come back (kind and time,
+    in the candidate's time zone)."""
 
     @property
     def saved_total(self) -> int:
@@ -134,6 +138,7 @@ def build_context(
         contest=event.contest,
         contest_url=contest_link,
         contest_deadline=window.deadline.astimezone(zone) if contest_link and window else None,
+        called_off=_called_off(event, zone),
         reference=(
             event.exit.exit_id
             if event.exit
@@ -143,6 +148,16 @@ def build_context(
             if suspension
             else session.session_id
         ),
+    )
+
+
+def _called_off(event: SessionEvent, zone: tzinfo) -> tuple[tuple[DownstreamKind, datetime], ...]:
+    if event.type is not EventType.TERMINATION_OVERTURNED:
+        return ()
+    return tuple(
+        (step.kind, step.scheduled_at.astimezone(zone))
+        for step in event.session.downstream
+        if step.status is DownstreamStatus.CANCELLED
     )
 
 

@@ -155,6 +155,7 @@ async def test_an_overturn_restores_the_downstream_steps_the_termination_cancell
     )
     assert rows == [{"status": "scheduled", "reason": None}]
     resume_token = await _link_token(mailbox, sid, "termination.overturned")
+    assert "back on as planned: your written test" in _email(mailbox, sid, "termination.overturned")
     await sessions.resume(sid, ResumeInput(resume_token=resume_token))
     await sessions.complete(sid)
     final = await _final(dev_env, sid)

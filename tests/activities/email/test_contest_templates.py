@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -14,9 +14,15 @@ from activities.email import render_candidate_email, render_candidate_sms
 from activities.email.templates import RenderedEmail
 from tests.activities.email.events import candidate_event
 from tests.fixtures.mail import RESUME_URL_BASE
-from workflows.codes import ContestStatus, EventType, SessionStatus
+from workflows.codes import (
+    ContestStatus,
+    DownstreamKind,
+    DownstreamStatus,
+    EventType,
+    SessionStatus,
+)
 from workflows.events import ContestWindow, SessionEvent, Suspension
-from workflows.models import Actor, Contest, Locale
+from workflows.models import Actor, Contest, DownstreamView, Locale
 
 CONTEST_URL_BASE = "https://interviews.example.com/contest"
 SECRET = b"a-test-secret-of-reasonable-length"
@@ -144,6 +150,28 @@ def test_an_upheld_contest_gives_hrs_explanation() -> None:
     """The outcome says the decision stands and quotes HR's explanation exactly."""
     for part in _both_parts(_render(_contest_event(EventType.TERMINATION_UPHELD))):
         assert "decision stands" in part and EXPLANATION in part
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_an_overturn_says_the_called_off_steps_are_back_on(locale: Locale) -> None:
+    """The written test the termination cancelled is named, with its time, in both parts."""
+    event = _contest_event(EventType.TERMINATION_OVERTURNED, locale)
+    step = DownstreamView(
+        step_id="wt-1",
+        kind=DownstreamKind.WRITTEN_TEST,
+        scheduled_at=datetime(2024, 5, 14, 9, tzinfo=UTC),
+        status=DownstreamStatus.CANCELLED,
+    )
+    called_off = event.model_copy(
+        update={"session": event.session.model_copy(update={"downstream": [step]})}
+    )
+
+    with_step, without = _render(called_off), _render(event)
+
+    expected = "written test on" if locale == "en" else "的笔试"
+    for part in _both_parts(with_step):
+        assert expected in part
+    assert not any(expected in part for part in _both_parts(without))
 
 
 @pytest.mark.parametrize("locale", ["en", "zh-CN"])
