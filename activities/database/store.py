@@ -104,7 +104,7 @@ class Store:
         async with self._sessions() as session, session.begin():
             recorded = await recording.record(session, self._dialect, event)
             if recorded:
-                await keep_anonymised(session, event.session.session_id)
+                await keep_anonymised(session, event)
             return recorded
 
     async def record_downstream_change(self, change: DownstreamChange) -> None:

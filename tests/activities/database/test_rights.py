@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -116,6 +117,39 @@ async def test_erasure_scrubs_only_that_candidate_and_is_audited_by_id(
     body = json.loads(str(entry["body"]))
     assert body["session_ids"] == outcome.session_ids and body["candidate_id"] == "c-gone"
     assert not any(personal in str(entry["body"]) for personal in PERSONAL_TEXTS)
+    assert (await store.verify_audit_chain()).ok
+
+
+async def test_a_session_open_but_unrecorded_when_the_erasure_ran_is_anonymised_on_arrival(
+    rights: CandidateRights, store: Store
+) -> None:
+    """The start recorded after the erasure is scrubbed at once; a later application is not."""
+    await store.record_event(candidate_event("c-late", EventType.WITHDRAWN))
+    view, _ = await rights.request_erasure("c-late", ErasureInput(actor=HR))
+    outcome = await rights.erase(view.request_id)
+    assert outcome.status is ErasureStatus.COMPLETED
+    # Started a moment before the request, its first record lands only now.
+    open_then = candidate_event("c-late", EventType.STARTED)
+    assert open_then.session.started_at < datetime.now(UTC)
+    later = candidate_event("c-late", EventType.STARTED)
+    reapplied = later.session.model_copy(
+        update={"started_at": datetime.now(UTC) + timedelta(minutes=1)}
+    )
+    later = later.model_copy(update={"session": reapplied})
+
+    await store.record_event(open_then)
+    await store.record_event(later)
+
+    rows = await fetch(
+        store,
+        "SELECT session_id, candidate_email, anonymised_at FROM sessions WHERE candidate_id = :c",
+        c="c-late",
+    )
+    by_id = {row["session_id"]: row for row in rows}
+    assert by_id[open_then.session.session_id]["candidate_email"] is None
+    assert by_id[open_then.session.session_id]["anonymised_at"] is not None
+    assert by_id[later.session.session_id]["candidate_email"] == "alex.morgan@example.com"
+    assert by_id[later.session.session_id]["anonymised_at"] is None
     assert (await store.verify_audit_chain()).ok
 
 
