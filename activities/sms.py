@@ -97,6 +97,7 @@ class SmsActivities:
                 event,
                 resume_url_base=self._settings.resume_url_base,
                 resume_token_secret=resume_token_key(self._settings.resume_token_secret),
+                contest_url_base=self._settings.contest_url_base,
             ),
         }
         try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from activities.email import _en, _zh
-from activities.email._context import MessageContext
+from activities.email._context import MessageContext, humanize
 from workflows.codes import EventType
 
 
@@ -27,10 +27,17 @@ def sms_zh(kind: EventType, ctx: MessageContext) -> str:
         case EventType.WITHDRAWN:
             return f"{head}已确认您退出{job}面试，参考编号 {ctx.reference}。感谢您的参与！"
         case EventType.TERMINATED:
-            detail = "详细说明已发送至您的邮箱，" if ctx.emails_candidate else ""
+            reason = f"原因：{_reason(ctx, _zh.TERMINATION_REASONS)}。"
+            detail = "详细说明已发送至您的邮箱。" if ctx.emails_candidate else ""
+            contest = ""
+            if ctx.contest_url and ctx.contest_deadline:
+                contest = (
+                    f"如有异议，可在{_zh.short_time(ctx.contest_deadline)}前查看说明并申诉："
+                    f"{ctx.contest_url}"
+                )
             return (
-                f"{head}您的{job}面试已由用人单位结束，{detail}参考编号 {ctx.reference}。"
-                "感谢您的参与。"
+                f"{head}您的{job}面试已由用人单位结束。{reason}{detail}"
+                f"参考编号 {ctx.reference}。{contest}"
             )
         case EventType.EXPIRED:
             close = "欢迎重新申请该职位。" if ctx.can_reapply else "感谢您的关注。"
@@ -70,10 +77,17 @@ def sms_en(kind: EventType, ctx: MessageContext) -> str:
                 f"(ref {ctx.reference}). Thank you for your time."
             )
         case EventType.TERMINATED:
-            detail = "The explanation is in our email. " if ctx.emails_candidate else ""
+            detail = " The explanation is in our email." if ctx.emails_candidate else ""
+            contest = ""
+            if ctx.contest_url and ctx.contest_deadline:
+                contest = (
+                    f" To read why or contest it by {_en.short_time(ctx.contest_deadline)}: "
+                    f"{ctx.contest_url}"
+                )
+            reason = _reason(ctx, _en.TERMINATION_REASONS)
             return (
                 f"{head}the employer has ended your {ctx.job_title} interview "
-                f"(ref {ctx.reference}). {detail}Thank you for your time."
+                f"(ref {ctx.reference}). Reason: {reason}.{detail}{contest}"
             )
         case EventType.EXPIRED:
             close = "You're welcome to apply again." if ctx.can_reapply else "Thank you."
@@ -98,3 +112,10 @@ def sms_en(kind: EventType, ctx: MessageContext) -> str:
                 f"Resume by {_en.short_time(deadline)}: {url}"
             )
     raise ValueError(f"no candidate message for {kind}")
+
+
+def _reason(ctx: MessageContext, labels: dict[str, str]) -> str:
+    """The termination's reason in a few words (the full explanation is too long for SMS)."""
+    if ctx.exit is None:
+        raise ValueError(f"termination of session {ctx.session_id} carries no exit")
+    return labels.get(ctx.exit.reason_code, humanize(ctx.exit.reason_code))

@@ -80,14 +80,21 @@ def render_candidate_email(
 
 
 def render_candidate_sms(
-    event: SessionEvent, *, resume_url_base: str, resume_token_secret: bytes | None = None
+    event: SessionEvent,
+    *,
+    resume_url_base: str,
+    resume_token_secret: bytes | None = None,
+    contest_url_base: str | None = None,
 ) -> str:
     """Write the short text message for one event, in the candidate's locale.
+
+    A termination's message gives the reason's label and, with ``contest_url_base``, the
+    contest link: a candidate reached by SMS alone learns why and can contest.
 
     Raises:
         ValueError: As for ``render_candidate_email``.
     """
-    context = _context(event, resume_url_base, resume_token_secret)
+    context = _context(event, resume_url_base, resume_token_secret, contest_url_base)
     return _SMS[event.session.candidate.locale](event.type, context)
 
 

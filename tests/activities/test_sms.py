@@ -7,6 +7,7 @@ import json
 import socket
 import threading
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -21,7 +22,7 @@ from config import Settings
 from tests.activities.email.events import candidate_event
 from tests.fixtures.mail import RESUME_URL_BASE
 from workflows.codes import EventType
-from workflows.events import DeliveryOutcome, SessionEvent
+from workflows.events import ContestWindow, DeliveryOutcome, SessionEvent
 
 
 class SmsGateway(ThreadingHTTPServer):
@@ -123,6 +124,30 @@ async def test_withdrawal_sms_is_a_short_confirmation(
     await send(sms_settings, http, store, event)
     text = gateway.received[0]["text"]
     assert "confirmed your withdrawal" in text and event.exit.exit_id in text
+
+
+async def test_termination_sms_carries_the_reason_and_the_contest_link(
+    gateway: SmsGateway, sms_settings: Settings, http: httpx.AsyncClient, store: Store
+):
+    """The activity passes the contest page to the text: an SMS-only candidate can contest."""
+    event = sms_event(EventType.TERMINATED)
+    assert event.exit is not None
+    window = ContestWindow(
+        exit_id=event.exit.exit_id,
+        opened_at=event.at,
+        deadline=event.at + timedelta(days=30),
+        contest_token="raw-contest-token",
+    )
+    event = event.model_copy(
+        update={"session": event.session.model_copy(update={"contest_window": window})}
+    )
+    settings = sms_settings.model_copy(update={"contest_url_base": "https://jobs.example/contest"})
+
+    await send(settings, http, store, event)
+
+    text = gateway.received[0]["text"]
+    assert "Reason: The interview rules were not followed." in text
+    assert f"https://jobs.example/contest?session_id={event.session.session_id}&token=" in text
 
 
 async def test_same_event_twice_texts_once(

@@ -153,6 +153,35 @@ def test_an_upheld_contest_gives_hrs_explanation() -> None:
 
 
 @pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_the_termination_sms_gives_the_reason_and_the_contest_link(locale: Locale) -> None:
+    """A candidate reached by SMS alone learns why, and gets the signed contest link."""
+    event = _terminated(locale)
+
+    text = render_candidate_sms(
+        event,
+        resume_url_base=RESUME_URL_BASE,
+        resume_token_secret=SECRET,
+        contest_url_base=CONTEST_URL_BASE,
+    )
+    without_base = render_candidate_sms(event, resume_url_base=RESUME_URL_BASE)
+
+    reason = (
+        "作答过程未遵守面试规则" if locale == "zh-CN" else "The interview rules were not followed"
+    )
+    assert reason in text and reason in without_base
+    [link] = [word for word in re.split(r"[\s：]", text) if word.startswith(CONTEST_URL_BASE)]
+    query = parse_qs(urlsplit(link).query)
+    assert query["session_id"] == [event.session.session_id]
+    assert event.exit is not None
+    opened = open_contest_token(
+        SECRET, query["token"][0], session_id=event.session.session_id, now=event.at
+    )
+    assert (opened.raw_token, opened.exit_id) == ("raw-contest-token", event.exit.exit_id)
+    assert ("6月9日" if locale == "zh-CN" else "9 Jun") in text, "the window's deadline"
+    assert CONTEST_URL_BASE not in without_base
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
 def test_an_overturn_says_the_called_off_steps_are_back_on(locale: Locale) -> None:
     """The written test the termination cancelled is named, with its time, in both parts."""
     event = _contest_event(EventType.TERMINATION_OVERTURNED, locale)
