@@ -28,15 +28,12 @@ from activities.database.tables import (
     Base,
     ContestRow,
     DeliveryRow,
-    ErasureRequestRow,
     ExitRow,
     SegmentRow,
     SessionEventRow,
     SessionRow,
 )
-from workflows.codes import EventType
-from workflows.data_rights import ErasureStatus, ScrubCounts
-from workflows.events import SessionEvent
+from workflows.data_rights import ScrubCounts
 
 ERASED = "[erased]"
 """What replaces personal text in a column that may not be NULL."""
@@ -102,38 +99,13 @@ async def anonymised_at(session: AsyncSession, session_id: str) -> datetime | No
     )
 
 
-async def keep_anonymised(session: AsyncSession, event: SessionEvent) -> None:
+async def keep_anonymised(session: AsyncSession, session_id: str) -> None:
     """After an event was recorded: if its session was anonymised, anonymise it again.
 
-    A session whose start is recorded after an erasure of its candidate that ran while it
-    was already open (started a moment before the request, not yet recorded, so the
-    erasure could not see it and refuse) is anonymised as of that erasure: a completed
-    erasure leaves no personal data of the sessions open when it ran. A session started
-    after the erasure is a new application and keeps its data.
-
-    For a session never anonymised, which is nearly every one, it costs one primary-key read
-    (and, for its start, one indexed read of the candidate's erasures).
+    For a session never anonymised, which is nearly every one, it costs one primary-key read.
     """
-    session_id = event.session.session_id
-    at = await anonymised_at(session, session_id)
-    if at is None and event.type is EventType.STARTED:
-        at = await _erased_while_open(session, event)
-    if at is not None:
+    if (at := await anonymised_at(session, session_id)) is not None:
         await anonymise_sessions(session, [session_id], at=at)
-
-
-async def _erased_while_open(session: AsyncSession, event: SessionEvent) -> datetime | None:
-    """When a completed erasure of the event's candidate ran after this session started."""
-    return await session.scalar(
-        select(ErasureRequestRow.completed_at)
-        .where(
-            ErasureRequestRow.candidate_id == event.session.candidate.id,
-            ErasureRequestRow.status == ErasureStatus.COMPLETED.value,
-            ErasureRequestRow.completed_at >= event.session.started_at,
-        )
-        .order_by(ErasureRequestRow.completed_at)
-        .limit(1)
-    )
 
 
 async def anonymise_sessions(

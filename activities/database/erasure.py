@@ -27,6 +27,7 @@ from workflows.data_rights import (
     erasure_event_id,
     erasure_workflow_id,
 )
+from workflows.events import SessionEvent
 from workflows.models import Actor
 
 ERASURE_REFUSED = "candidate.erasure_refused"
@@ -143,6 +144,51 @@ async def erase(session: AsyncSession, request_id: str, *, at: datetime) -> Eras
         facts={**facts, "session_ids": session_ids, "counts": counts.model_dump()},
     )
     return outcome(row)
+
+
+async def cover_late_start(session: AsyncSession, event: SessionEvent) -> None:
+    """Anonymise a session whose start is recorded only after an erasure that it escaped.
+
+    The erasure refuses a candidate with an open session, but a session started a moment
+    before the request has no row yet, so the erasure could not see it. When its start is
+    recorded after a completed erasure of its candidate that ran after it started, the
+    erasure covers it: anonymised as of that erasure, added to the request's sessions and
+    counts, and audited as part of it. A session started after the erasure is a new
+    application and keeps its data. Costs one indexed read per start.
+    """
+    row = await session.scalar(
+        select(ErasureRequestRow)
+        .where(
+            ErasureRequestRow.candidate_id == event.session.candidate.id,
+            ErasureRequestRow.status == ErasureStatus.COMPLETED.value,
+            ErasureRequestRow.completed_at >= event.session.started_at,
+        )
+        .order_by(ErasureRequestRow.completed_at)
+        .limit(1)
+    )
+    if row is None or row.completed_at is None:
+        return
+    session_id = event.session.session_id
+    counts = await anonymise_sessions(session, [session_id], at=row.completed_at)
+    before = ScrubCounts.model_validate(row.counts or {})
+    row.counts = ScrubCounts.model_validate(
+        {key: value + getattr(counts, key) for key, value in before.model_dump().items()}
+    ).model_dump()
+    row.session_ids = [*(row.session_ids or []), session_id]
+    await append_entry(
+        session,
+        event_id=f"{CANDIDATE_ERASED}:{row.request_id}:{session_id}",
+        type=CANDIDATE_ERASED,
+        at=event.at,
+        candidate_id=row.candidate_id,
+        facts={
+            "candidate_id": row.candidate_id,
+            "request_id": row.request_id,
+            "session_ids": [session_id],
+            "counts": counts.model_dump(),
+            "recorded_after_the_erasure": True,
+        },
+    )
 
 
 def outcome(row: ErasureRequestRow) -> ErasureOutcome:

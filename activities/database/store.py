@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from activities.database import delivery_rows, liveness, migrations, recording
+from activities.database import delivery_rows, erasure, liveness, migrations, recording
 from activities.database.anonymise import anonymised_at, keep_anonymised
 from activities.database.audit import AuditVerification
 from activities.database.audit_entries import walk_chain
@@ -26,7 +26,7 @@ from activities.database.reads import (
     read_session_view,
 )
 from activities.database.tables import ExitRow
-from workflows.codes import SessionStatus
+from workflows.codes import EventType, SessionStatus
 from workflows.events import DeliveryOutcome, DownstreamChange, LastSeen, SessionEvent
 from workflows.models import ClientInfo, SessionView
 
@@ -96,7 +96,8 @@ class Store:
         segment only to a later ``saved_at``, a downstream step only forward. A resumed or
         expired event stamps the session's open ``system_fault``/``abandoned`` exit. A
         session already anonymised (retention, erasure) stays so: a late event (a contest
-        filed after an erasure) does not bring its personal data back.
+        filed after an erasure) does not bring its personal data back; nor does the start of
+        a session that an erasure could not see yet (``erasure.cover_late_start``).
 
         Returns:
             False when the event was already recorded (nothing written).
@@ -104,7 +105,9 @@ class Store:
         async with self._sessions() as session, session.begin():
             recorded = await recording.record(session, self._dialect, event)
             if recorded:
-                await keep_anonymised(session, event)
+                await keep_anonymised(session, event.session.session_id)
+                if event.type is EventType.STARTED:
+                    await erasure.cover_late_start(session, event)
             return recorded
 
     async def record_downstream_change(self, change: DownstreamChange) -> None:

@@ -150,6 +150,14 @@ async def test_a_session_open_but_unrecorded_when_the_erasure_ran_is_anonymised_
     assert by_id[open_then.session.session_id]["anonymised_at"] is not None
     assert by_id[later.session.session_id]["candidate_email"] == "alex.morgan@example.com"
     assert by_id[later.session.session_id]["anonymised_at"] is None
+    after = await rights.erase(view.request_id)
+    assert after.session_ids == [*outcome.session_ids, open_then.session.session_id]
+    assert after.counts.sessions == outcome.counts.sessions + 1
+    late_id = f"candidate.erased:{view.request_id}:{open_then.session.session_id}"
+    [late] = [entry for entry in await _audit(store) if entry["event_id"] == late_id]
+    assert late["type"] == "candidate.erased"
+    assert json.loads(str(late["body"]))["recorded_after_the_erasure"] is True
+    assert not any(personal in str(late["body"]) for personal in PERSONAL_TEXTS)
     assert (await store.verify_audit_chain()).ok
 
 
