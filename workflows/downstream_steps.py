@@ -1,0 +1,137 @@
+"""The downstream steps of ``InterviewSessionWorkflow``: start, cancel and restore them.
+
+Each step a session leads to (an assessment, a written test, an onsite interview) is its own
+``DownstreamStepWorkflow`` child, started with the session and left to run when it
+completes. An exit that ends the session cancels the steps not yet done; an overturned
+termination schedules them again (``RESTORE_DOWNSTREAM`` in contest.py). This mixin shares
+the session's state and pipeline, as ``ContestHandlers`` does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from temporalio import workflow
+from temporalio.exceptions import ChildWorkflowError, WorkflowAlreadyStartedError
+
+with workflow.unsafe.imports_passed_through():
+    from workflows import pipeline
+    from workflows.codes import DownstreamStatus, EventType
+    from workflows.downstream import (
+        DownstreamStepInput,
+        DownstreamStepWorkflow,
+        downstream_workflow_id,
+    )
+    from workflows.models import DownstreamStep
+    from workflows.session_state import SessionState
+
+
+class DownstreamSteps:
+    """The session's child workflows, one per downstream step, and what exits do to them."""
+
+    _state: SessionState
+
+    if TYPE_CHECKING:
+
+        @staticmethod
+        def _now() -> datetime: ...
+
+    def _init_downstream(self) -> None:
+        """Called by the session's ``__init__``: no step started or cancelled yet."""
+        self._child_handles: dict[str, workflow.ChildWorkflowHandle[Any, DownstreamStatus]] = {}
+        self._children: dict[str, asyncio.Task[None]] = {}
+        self._downstream_ready = False
+        """True once the steps are started (and again once restored ones are restarted)."""
+        self._cancellation_recorded = True
+        """False from an exit that cancels downstream steps until that cancellation is saved."""
+
+    async def _start_downstream(self) -> None:
+        for step in self._state.start.downstream:
+            await self._start_step(step)
+        self._downstream_ready = True
+
+    async def _start_step(self, step: DownstreamStep) -> None:
+        session_id = self._state.start.session_id
+        try:
+            handle = await workflow.start_child_workflow(
+                DownstreamStepWorkflow.run,
+                DownstreamStepInput(session_id=session_id, step=step),
+                id=downstream_workflow_id(session_id, step.step_id),
+                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+            )
+        except WorkflowAlreadyStartedError:
+            # Only possible if a session id was reused while an earlier run's step still
+            # waits: that step belongs to the earlier run, so this run leaves it alone.
+            workflow.logger.warning("downstream step already exists", extra={"step": step})
+            return
+        self._child_handles[step.step_id] = handle
+        self._children[step.step_id] = asyncio.create_task(self._follow_child(step.step_id, handle))
+
+    async def _restore_downstream(self) -> None:
+        """After an overturn: schedule again, and restart, the steps the termination cancelled.
+
+        Waits until that cancellation is recorded (not until HR has heard of it, which may
+        take days), records ``downstream.restored`` so that the steps' rows are scheduled
+        again, then starts each step's workflow anew under its id: a step whose time passed
+        meanwhile invites at once. A session that ended again meanwhile keeps them cancelled.
+        """
+        await workflow.wait_condition(lambda: self._cancellation_recorded)
+        if self._state.status.is_terminal:
+            return
+        restored = self._state.restore_cancelled_steps()
+        if not restored:
+            return
+        # An exit while the steps restart cancels them once they have started (its
+        # cancellation waits for this), never the closed runs.
+        self._downstream_ready = False
+        event = self._state.event(EventType.DOWNSTREAM_RESTORED, now=self._now(), restored=restored)
+        try:
+            await pipeline.record(event)
+            steps = {step.step_id: step for step in self._state.start.downstream}
+            for view in restored:
+                await self._start_step(steps[view.step_id])
+        finally:
+            self._downstream_ready = True
+        await pipeline.notify(event)
+
+    async def _follow_child(
+        self, step_id: str, handle: workflow.ChildWorkflowHandle[Any, DownstreamStatus]
+    ) -> None:
+        try:
+            status = await handle
+        except ChildWorkflowError:
+            workflow.logger.warning("downstream step failed", extra={"step_id": step_id})
+            return
+        self._state.downstream[step_id].status = DownstreamStatus(status)
+
+    async def _cancel_downstream(self) -> None:
+        await workflow.wait_condition(lambda: self._downstream_ready)
+        pending = [
+            step_id
+            for step_id, step in self._state.downstream.items()
+            if step.status is DownstreamStatus.SCHEDULED and step_id in self._child_handles
+        ]
+        if not pending:
+            self._cancellation_recorded = True
+            return
+        for step_id in pending:
+            # Cancelling the handle asks the child to cancel; it records its own
+            # cancellation and returns, which the follower task reads.
+            self._child_handles[step_id].cancel()
+        await asyncio.gather(*(self._children[step_id] for step_id in pending))
+        cancelled = [
+            self._state.downstream[step_id]
+            for step_id in pending
+            if self._state.downstream[step_id].status is DownstreamStatus.CANCELLED
+        ]
+        if not cancelled:
+            self._cancellation_recorded = True
+            return
+        event = self._state.event(
+            EventType.DOWNSTREAM_CANCELLED, now=self._now(), cancelled=cancelled
+        )
+        await pipeline.record(event)
+        self._cancellation_recorded = True
+        await pipeline.notify(event)
