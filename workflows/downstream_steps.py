@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         DownstreamStepWorkflow,
         downstream_workflow_id,
     )
+    from workflows.events import SessionEvent
     from workflows.models import DownstreamStep
     from workflows.session_state import SessionState
 
@@ -107,6 +108,16 @@ class DownstreamSteps:
         self._state.downstream[step_id].status = DownstreamStatus(status)
 
     async def _cancel_downstream(self) -> None:
+        try:
+            event = await self._cancel_pending_steps()
+        finally:
+            # Recorded, or nothing to record, or the record gave up: a restore waits no more.
+            self._cancellation_recorded = True
+        if event is not None:
+            await pipeline.notify(event)
+
+    async def _cancel_pending_steps(self) -> SessionEvent | None:
+        """Cancel the steps not yet done; the recorded ``downstream.cancelled``, if any were."""
         await workflow.wait_condition(lambda: self._downstream_ready)
         pending = [
             step_id
@@ -114,8 +125,7 @@ class DownstreamSteps:
             if step.status is DownstreamStatus.SCHEDULED and step_id in self._child_handles
         ]
         if not pending:
-            self._cancellation_recorded = True
-            return
+            return None
         for step_id in pending:
             # Cancelling the handle asks the child to cancel; it records its own
             # cancellation and returns, which the follower task reads.
@@ -127,11 +137,9 @@ class DownstreamSteps:
             if self._state.downstream[step_id].status is DownstreamStatus.CANCELLED
         ]
         if not cancelled:
-            self._cancellation_recorded = True
-            return
+            return None
         event = self._state.event(
             EventType.DOWNSTREAM_CANCELLED, now=self._now(), cancelled=cancelled
         )
         await pipeline.record(event)
-        self._cancellation_recorded = True
-        await pipeline.notify(event)
+        return event
