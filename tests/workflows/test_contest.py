@@ -2,33 +2,37 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.database import Store
 from activities.database.contests import list_contests
 from activities.database.tables import AuditRow
-from starter.hris_inbox import Delivery, HrisInbox
+from starter.hris_inbox import HrisInbox
 from starter.mailbox import Mailbox
 from starter.sessions import SessionClient, SessionRefused
-from tests.activities.database.helpers import fetch
-from tests.fixtures.contest import EXPLANATIONS, STATEMENT, TERMINATION, contest_input, decision
+from tests.fixtures.contest import (
+    EXPLANATIONS,
+    STATEMENT,
+    TERMINATION,
+    contest_input,
+    decision,
+    email_text,
+    final_view,
+)
 from tests.fixtures.contest import link_token as _link_token
 from tests.fixtures.mail import plain_text
 from tests.fixtures.temporal import session_body
 from workflows.codes import ContestStatus, ErrorCode, SessionStatus
-from workflows.downstream import downstream_workflow_id
-from workflows.models import ResumeInput, SegmentInput, SessionView, StartSession
-from workflows.session import InterviewSessionWorkflow, session_workflow_id
+from workflows.models import ResumeInput, SegmentInput, StartSession
+from workflows.session import session_workflow_id
 
 
 async def _terminated(sessions: SessionClient, mailbox: Mailbox, **policy: Any) -> tuple[str, str]:
@@ -40,20 +44,6 @@ async def _terminated(sessions: SessionClient, mailbox: Mailbox, **policy: Any) 
         await sessions.progress(body.session_id, segment)
     await sessions.terminate(body.session_id, TERMINATION)
     return body.session_id, await _link_token(mailbox, body.session_id, "interview.terminated")
-
-
-async def _final(env: WorkflowEnvironment, session_id: str) -> SessionView:
-    handle = env.client.get_workflow_handle_for(
-        InterviewSessionWorkflow.run, session_workflow_id(session_id)
-    )
-    return await asyncio.wait_for(handle.result(), timeout=30)
-
-
-def _email(mailbox: Mailbox, session_id: str, event_type: str) -> str:
-    [email] = mailbox.matching(
-        lambda m: m["X-Exitflow-Session"] == session_id and m["X-Exitflow-Event"] == event_type
-    )
-    return plain_text(email)
 
 
 async def test_upheld_contest_tells_the_candidate_is_audited_and_closes_the_session(
@@ -82,13 +72,13 @@ async def test_upheld_contest_tells_the_candidate_is_audited_and_closes_the_sess
     decided = await sessions.decide_contest(sid, decision(receipt.contest_id, "upheld"))
 
     assert (decided.status, decided.session_status) == ("upheld", "terminated")
-    final = await _final(dev_env, sid)
+    final = await final_view(dev_env, sid)
     assert final.status is SessionStatus.TERMINATED
     assert final.contest is not None and final.contest.contest is not None
     assert final.contest.contest.status is ContestStatus.UPHELD
     await hris_inbox.wait_for(lambda d: d.type == "termination.upheld")
-    assert STATEMENT in _email(mailbox, sid, "termination.contested")
-    assert EXPLANATIONS["upheld"] in _email(mailbox, sid, "termination.upheld")
+    assert STATEMENT in email_text(mailbox, sid, "termination.contested")
+    assert EXPLANATIONS["upheld"] in email_text(mailbox, sid, "termination.upheld")
     async with store.engine.connect() as conn:
         bodies = (
             await conn.execute(
@@ -121,90 +111,17 @@ async def test_overturned_contest_lets_the_candidate_resume_with_every_segment(
     suspended = await sessions.status(sid)
     assert (suspended.status, suspended.exit) == ("suspended", None)
     resume_token = await _link_token(mailbox, sid, "termination.overturned")
-    assert "apologise" in _email(mailbox, sid, "termination.overturned")
+    assert "apologise" in email_text(mailbox, sid, "termination.overturned")
     view = await sessions.resume(sid, ResumeInput(resume_token=resume_token))
     assert view.status is SessionStatus.ACTIVE
     assert [s.segment_id for s in view.completed_segments] == ["seg-1", "seg-2"]
     await sessions.complete(sid)
-    final = await _final(dev_env, sid)
+    final = await final_view(dev_env, sid)
     assert final.status is SessionStatus.COMPLETED
     assert [e.kind for e in final.exits] == ["terminated"]
     stored = await list_contests(store, status=ContestStatus.OVERTURNED)
     assert [task.contest.session_id for task in stored.items] == [sid]
     assert (await store.verify_audit_chain()).ok
-
-
-async def test_an_overturn_restores_the_downstream_steps_the_termination_cancelled(
-    sessions: SessionClient,
-    dev_env: WorkflowEnvironment,
-    mailbox: Mailbox,
-    hris_inbox: HrisInbox,
-    store: Store,
-) -> None:
-    """The written test comes back with the session; a completed session leaves it to run."""
-    sid = await _overturned_with_a_step(sessions, mailbox)
-
-    restored = await hris_inbox.wait_for(lambda d: d.type == "downstream.restored" and _of(d, sid))
-    assert restored.verified
-    assert [step["step_id"] for step in restored.data["restored_steps"]] == ["wt-1"]
-    assert restored.data["status"] == "suspended"
-    step = dev_env.client.get_workflow_handle(downstream_workflow_id(sid, "wt-1"))
-    assert (await step.describe()).status == WorkflowExecutionStatus.RUNNING
-    rows = await fetch(
-        store, "SELECT status, reason FROM downstream_steps WHERE session_id = :s", s=sid
-    )
-    assert rows == [{"status": "scheduled", "reason": None}]
-    resume_token = await _link_token(mailbox, sid, "termination.overturned")
-    assert "back on as planned: your written test" in _email(mailbox, sid, "termination.overturned")
-    await sessions.resume(sid, ResumeInput(resume_token=resume_token))
-    await sessions.complete(sid)
-    final = await _final(dev_env, sid)
-    assert [(s.step_id, s.status) for s in final.downstream] == [("wt-1", "scheduled")]
-    assert (await step.describe()).status == WorkflowExecutionStatus.RUNNING
-    cancellations = [d for d in hris_inbox.by_type("downstream.cancelled") if _of(d, sid)]
-    assert len(cancellations) == 1  # the termination's; completing cancels nothing
-    assert (await store.verify_audit_chain()).ok
-
-
-async def test_a_reinstated_session_that_expires_cancels_its_restored_steps_again(
-    sessions: SessionClient,
-    dev_env: WorkflowEnvironment,
-    mailbox: Mailbox,
-    hris_inbox: HrisInbox,
-    store: Store,
-) -> None:
-    """Restored, then the candidate never comes back: the steps are cancelled once more."""
-    sid = await _overturned_with_a_step(sessions, mailbox, resume_window_hours=0.002)
-    await hris_inbox.wait_for(lambda d: d.type == "downstream.restored" and _of(d, sid))
-
-    final = await _final(dev_env, sid)
-
-    assert final.status is SessionStatus.EXPIRED
-    assert [(s.step_id, s.status) for s in final.downstream] == [("wt-1", "cancelled")]
-    cancellations = await hris_inbox.wait_for(
-        lambda d: d.type == "downstream.cancelled" and _of(d, sid) and d.data["status"] == "expired"
-    )
-    assert [step["step_id"] for step in cancellations.data["cancelled_steps"]] == ["wt-1"]
-    step = dev_env.client.get_workflow_handle(downstream_workflow_id(sid, "wt-1"))
-    assert await step.result() == "cancelled"
-    sql = "SELECT status FROM downstream_steps WHERE session_id = :s"
-    assert await fetch(store, sql, s=sid) == [{"status": "cancelled"}]
-    assert (await store.verify_audit_chain()).ok
-
-
-async def _overturned_with_a_step(sessions: SessionClient, mailbox: Mailbox, **policy: Any) -> str:
-    """A session with a written test in two days, terminated, contested and overturned."""
-    body = session_body(downstream_in=timedelta(days=2), **policy)
-    await sessions.start(body)
-    await sessions.terminate(body.session_id, TERMINATION)
-    token = await _link_token(mailbox, body.session_id, "interview.terminated")
-    receipt = await sessions.contest(body.session_id, contest_input(token))
-    await sessions.decide_contest(body.session_id, decision(receipt.contest_id, "overturned"))
-    return body.session_id
-
-
-def _of(delivery: Delivery, session_id: str) -> bool:
-    return bool(delivery.data["session_id"] == session_id)
 
 
 async def _refused(handle: WorkflowHandle[Any, Any], name: str, payload: Any) -> ApplicationError:
@@ -272,7 +189,7 @@ async def test_without_a_contest_window_the_session_closes_at_termination(
     await sessions.start(body)
     await sessions.terminate(body.session_id, TERMINATION)
 
-    final = await _final(dev_env, body.session_id)
+    final = await final_view(dev_env, body.session_id)
 
     assert (final.status, final.contest) == ("terminated", None)
     [email] = await mailbox.wait_for(lambda m: m.messages)
