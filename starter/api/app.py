@@ -14,6 +14,7 @@ from starter.api.access import AccessLog
 from starter.api.auth import parse_api_keys
 from starter.api.deps import ApiState
 from starter.api.errors import install_error_handlers
+from starter.api.webhook_docs import document_webhooks
 from starter.request_ids import with_request_ids
 from starter.sessions import SessionClient
 
@@ -82,6 +83,7 @@ def create_app(
         from starter.candidate_pages import router as candidate_pages_router
 
         app.include_router(candidate_pages_router)
+    document_webhooks(app)
     app.add_middleware(AccessLog)
     app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
     return app
