@@ -170,10 +170,7 @@ async def cover_late_start(session: AsyncSession, event: SessionEvent) -> None:
         return
     session_id = event.session.session_id
     counts = await anonymise_sessions(session, [session_id], at=row.completed_at)
-    before = ScrubCounts.model_validate(row.counts or {})
-    row.counts = ScrubCounts.model_validate(
-        {key: value + getattr(counts, key) for key, value in before.model_dump().items()}
-    ).model_dump()
+    row.counts = (ScrubCounts.model_validate(row.counts or {}) + counts).model_dump()
     row.session_ids = [*(row.session_ids or []), session_id]
     await append_entry(
         session,

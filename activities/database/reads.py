@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from activities.database.rows import SUSPENDING_KINDS
 from activities.database.tables import DownstreamStepRow, ExitRow, SegmentRow, SessionRow
 from workflows.codes import DownstreamKind, DownstreamStatus, ExitKind, FaultCause, SessionStatus
 from workflows.models import (
@@ -25,7 +26,6 @@ from workflows.models import (
     SessionView,
 )
 
-_SUSPENDING = frozenset({ExitKind.SYSTEM_FAULT, ExitKind.ABANDONED})
 _OPEN_EXIT_STATUSES = frozenset(
     {
         SessionStatus.SUSPENDED,
@@ -142,7 +142,7 @@ def _current_exit(records: Sequence[ExitRecord], status: SessionStatus) -> ExitR
     if not records or status not in _OPEN_EXIT_STATUSES:
         return None
     latest = records[-1]
-    if status is SessionStatus.SUSPENDED and latest.kind not in _SUSPENDING:
+    if status is SessionStatus.SUSPENDED and latest.kind not in SUSPENDING_KINDS:
         # Suspended after its termination was overturned: the termination no longer defines
         # it (the workflow clears its exit on reinstatement); it stays in ``exits``.
         return None

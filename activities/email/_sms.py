@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from activities.email import _en, _zh
-from activities.email._context import MessageContext, humanize
+from activities.email._context import MessageContext
 from workflows.codes import EventType
 
 
@@ -27,7 +27,7 @@ def sms_zh(kind: EventType, ctx: MessageContext) -> str:
         case EventType.WITHDRAWN:
             return f"{head}已确认您退出{job}面试，参考编号 {ctx.reference}。感谢您的参与！"
         case EventType.TERMINATED:
-            reason = f"原因：{_reason(ctx, _zh.TERMINATION_REASONS)}。"
+            reason = f"原因：{_zh.termination_reason(ctx.require_exit())}。"
             detail = "详细说明已发送至您的邮箱。" if ctx.emails_candidate else ""
             contest = ""
             if ctx.contest_url and ctx.contest_deadline:
@@ -84,7 +84,7 @@ def sms_en(kind: EventType, ctx: MessageContext) -> str:
                     f" To read why or contest it by {_en.short_time(ctx.contest_deadline)}: "
                     f"{ctx.contest_url}"
                 )
-            reason = _reason(ctx, _en.TERMINATION_REASONS)
+            reason = _en.termination_reason(ctx.require_exit())
             return (
                 f"{head}the employer has ended your {ctx.job_title} interview "
                 f"(ref {ctx.reference}). Reason: {reason}.{detail}{contest}"
@@ -112,10 +112,3 @@ def sms_en(kind: EventType, ctx: MessageContext) -> str:
                 f"Resume by {_en.short_time(deadline)}: {url}"
             )
     raise ValueError(f"no candidate message for {kind}")
-
-
-def _reason(ctx: MessageContext, labels: dict[str, str]) -> str:
-    """The termination's reason in a few words (the full explanation is too long for SMS)."""
-    if ctx.exit is None:
-        raise ValueError(f"termination of session {ctx.session_id} carries no exit")
-    return labels.get(ctx.exit.reason_code, humanize(ctx.exit.reason_code))

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from activities.email._context import MessageContext, humanize, rounded_minutes
 from activities.email._document import Action, Block, Bullets, Facts, Letter, Notice, Paragraph
 from workflows.codes import EventType, ExitKind
+from workflows.models import ExitRecord
 
 STAGES = {
     "self_intro": "自我介绍",
@@ -172,10 +173,15 @@ def withdrawn(ctx: MessageContext) -> Letter:
     )
 
 
+def termination_reason(exit_: ExitRecord) -> str:
+    """The wording of a termination's reason code (the code itself, readable, if unknown)."""
+    return TERMINATION_REASONS.get(exit_.reason_code, humanize(exit_.reason_code))
+
+
 def terminated(ctx: MessageContext) -> Letter:
     """The employer ended the interview; the stated reason is quoted exactly."""
     exit_ = ctx.require_exit()
-    reason = TERMINATION_REASONS.get(exit_.reason_code, humanize(exit_.reason_code))
+    reason = termination_reason(exit_)
     return _letter(
         ctx,
         f"关于您的「{ctx.job_title}」职位面试",

@@ -261,13 +261,4 @@ async def terminate(
 )
 async def get_session(state: State, session_id: SessionId) -> SessionView:
     """Where the session stands, with every saved segment and its exits."""
-    return await read_session(state, session_id)
-
-
-async def read_session(state: ApiState, session_id: str) -> SessionView:
-    """The session view, as :func:`starter.sessions.read_session_view` reads it.
-
-    Raises:
-        SessionRefused: ``session_not_found`` when neither Temporal nor the store knows it.
-    """
     return await read_session_view(state.sessions, state.store, session_id)

@@ -25,7 +25,6 @@ from starter.api.contests import file_contest, raw_contest_token
 from starter.api.deps import ApiState, State
 from starter.api.errors import STATUS_OF_CODE
 from starter.api.resuming import raw_resume, resume_session
-from starter.api.sessions import read_session
 from starter.candidate_pages._html import (
     form,
     page,
@@ -35,7 +34,7 @@ from starter.candidate_pages._html import (
     termination,
     when,
 )
-from starter.sessions import SessionRefused
+from starter.sessions import SessionRefused, read_session_view
 from workflows.codes import ErrorCode, SessionStatus
 from workflows.contest_models import ContestInput
 from workflows.models import SESSION_ID_PATTERN, ResumeInput
@@ -93,7 +92,7 @@ async def contest(state: State, request: Request) -> HTMLResponse:
 async def _resume_page(state: ApiState, query: Mapping[str, str]) -> tuple[str, str]:
     session_id, token = _fields(query, "session_id", "token")
     await raw_resume(state, session_id, ResumeInput(resume_token=token))
-    view = await read_session(state, session_id)
+    view = await read_session_view(state.sessions, state.store, session_id)
     if view.status is not SessionStatus.SUSPENDED:
         return "Nothing to resume", status_line(view) + saved_work(view)
     deadline = f"<strong>{when(view.resume_deadline)}</strong>" if view.resume_deadline else ""
@@ -111,7 +110,7 @@ async def _resumed(state: ApiState, request: Request) -> tuple[str, str]:
 async def _contest_page(state: ApiState, query: Mapping[str, str]) -> tuple[str, str]:
     session_id, token = _fields(query, "session_id", "token")
     await raw_contest_token(state, session_id, token)
-    view = await read_session(state, session_id)
+    view = await read_session_view(state.sessions, state.store, session_id)
     window = view.contest
     if view.status is not SessionStatus.TERMINATED or window is None:
         return "Nothing to contest", status_line(view)
