@@ -13,8 +13,8 @@ from email.utils import parsedate_to_datetime
 
 import structlog
 
-from activities.database.store import Store
-from workflows.events import DeliveryOutcome
+from contract.events import DeliveryOutcome
+from store.store import Store
 
 MAX_RETRY_AFTER = timedelta(hours=1)
 _RETRYABLE_STATUSES = frozenset({408, 429})

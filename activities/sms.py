@@ -9,12 +9,12 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.database.store import Store
 from activities.deliveries import DeliveryLog, is_retryable_status, parse_retry_after, snippet
 from activities.email.templates import render_candidate_sms
-from activities.resume_tokens import resume_token_key
 from config import Settings
-from workflows.events import DeliveryOutcome, SessionEvent
+from contract.events import DeliveryOutcome, SessionEvent
+from links.resume import resume_token_key
+from store.store import Store
 
 CHANNEL = "sms"
 UNAVAILABLE = "sms_unavailable"

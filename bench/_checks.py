@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from activities.database import Store
-from activities.database.tables import ExitRow
 from bench._stack import Stack
-from workflows.models import SessionView
+from contract.sessions import SessionView
+from store import Store
+from store.tables import ExitRow
 
 
 @dataclass(frozen=True)

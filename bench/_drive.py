@@ -22,7 +22,7 @@ from temporalio.client import (
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
-from workflows.models import (
+from contract.sessions import (
     CompleteInput,
     FaultInput,
     HeartbeatInput,

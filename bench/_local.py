@@ -13,11 +13,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.hris.signing import key_from_secret, new_secret
 from config import Settings
-from starter.hris_inbox import HrisInbox, InboxServer
-from starter.mailbox import Mailbox
+from devstack.hris_inbox import HrisInbox, InboxServer
+from devstack.mailbox import Mailbox
+from runtime.converter import data_converter
 from tests.fixtures.temporal import binary
 from workflows import search
-from workflows.converter import data_converter
 
 
 @dataclass(frozen=True)

@@ -25,11 +25,11 @@ from typing import Any, TypeVar
 from temporalio.client import Client
 
 from activities.hris.signing import key_from_secret, new_secret
-from starter.embedded import temporal_binary
-from starter.hris_inbox import HrisInbox, InboxServer, ScriptedResponse
-from starter.mailbox import Mailbox
+from devstack.hris_inbox import HrisInbox, InboxServer, ScriptedResponse
+from devstack.mailbox import Mailbox
+from devstack.stack import temporal_binary
+from runtime.converter import data_converter
 from workflows import search
-from workflows.converter import data_converter
 
 ROOT = Path(__file__).resolve().parents[1]
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -150,7 +150,20 @@ class DevServer:
         return await Client.connect(self.address, data_converter=data_converter)
 
 
-_CODE = ("workflows", "activities", "starter", "worker.py", "config.py")
+_CODE = (
+    "activities",
+    "config",
+    "contract",
+    "devstack",
+    "links",
+    "reports",
+    "runtime",
+    "sessions",
+    "starter",
+    "store",
+    "workflows",
+    "worker.py",
+)
 
 
 def snapshot_code(directory: Path, source: Path = ROOT, name: str = "code") -> Path:

@@ -30,10 +30,10 @@ from pydantic import SecretStr
 from bench._local import local_pipeline
 from bench._stack import percentile
 from config import Settings
+from runtime.logs import configure_logging
+from runtime.worker import running_worker
 from starter.api_command import running_api
-from starter.logs import configure_logging
 from tests.fixtures.temporal import session_body
-from worker import running_worker
 
 PLATFORM_KEY = secrets.token_urlsafe(24)
 _AUTH = {"Authorization": f"Bearer {PLATFORM_KEY}"}

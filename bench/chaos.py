@@ -27,7 +27,7 @@ from pathlib import Path
 from bench._checks import SCENARIOS, Report, check, emails_pending, webhooks_pending
 from bench._drive import FAULT, Platform, start_body
 from bench._stack import Stack, WorkerPool, bench_directory, run_main, running_stack
-from workflows.models import FaultAck, SessionView
+from contract.sessions import FaultAck, SessionView
 from workflows.session import session_workflow_id
 
 

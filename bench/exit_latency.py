@@ -19,12 +19,12 @@ from temporalio.worker import Worker
 
 from bench._local import local_pipeline
 from bench._stack import percentile
-from starter.hris_inbox import HrisInbox
-from starter.mailbox import Mailbox
-from starter.sessions import SessionClient
+from contract.sessions import SegmentInput, WithdrawInput
+from devstack.hris_inbox import HrisInbox
+from devstack.mailbox import Mailbox
+from runtime.worker import running_worker
+from sessions.client import SessionClient
 from tests.fixtures.temporal import session_body
-from worker import running_worker
-from workflows.models import SegmentInput, WithdrawInput
 
 
 @workflow.defn(sandboxed=False)

@@ -36,8 +36,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from activities.database import Store
-from activities.database.liveness import Beat
 from bench._drive import Platform, start_body
 from bench._stack import (
     Stack,
@@ -48,7 +46,9 @@ from bench._stack import (
     sample_process,
     watched,
 )
-from workflows.codes import SessionStatus
+from contract.codes import SessionStatus
+from store import Store
+from store.liveness import Beat
 from workflows.session import session_workflow_id
 
 BEAT_TIMEOUT_SECONDS = 120

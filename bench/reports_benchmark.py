@@ -36,9 +36,9 @@ import asyncpg
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, make_url
 
-from activities.database import Store
-from activities.database.reports import REPORTS, ReportFilter, ReportOptions, run_report
-from activities.database.tables import Base
+from reports import REPORTS, ReportFilter, ReportOptions, run_report
+from store import Store
+from store.tables import Base
 
 YEAR_START = datetime(2024, 1, 1, tzinfo=UTC)
 STAGES = ["self_intro", "skill_test", "scenario_simulation"]
@@ -165,7 +165,7 @@ def _tag(exit_row: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _link_tags(tags: list[dict[str, Any]]) -> None:
-    """Set ``previous_at`` as ``record_event`` does (``activities/database/tagging.py``).
+    """Set ``previous_at`` as ``record_event`` does (``store/tagging.py``).
 
     The rows keep their order (the order they are loaded in); only their links are set.
     """

@@ -32,9 +32,9 @@ async def serve_api(settings: Settings, *, host: str, port: int) -> None:
 
     uvicorn runs in the current event loop and handles the signals itself.
     """
-    from activities.database import Store
+    from runtime.worker import connect
     from starter.api import create_app
-    from worker import connect
+    from store import Store
 
     client = await connect(settings)
     store = Store.from_url(settings.database_url)
@@ -59,8 +59,8 @@ async def running_api(
     Raises:
         SystemExit: The server could not start (e.g. the port is taken).
     """
-    from activities.database import Store
     from starter.api import create_app
+    from store import Store
 
     store = Store.from_url(settings.database_url)
     await store.create_schema()

@@ -11,6 +11,9 @@ import sys
 from pydantic import ValidationError
 
 from config import get_settings
+from contract.refusals import field_errors
+from runtime.logs import configure_logging
+from sessions.client import SessionRefused
 from starter import (
     api_command,
     codec_command,
@@ -20,10 +23,7 @@ from starter import (
     retention_commands,
     session_commands,
 )
-from starter.logs import configure_logging
 from starter.output import print_json
-from starter.sessions import SessionRefused
-from workflows.errors import field_errors
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -90,7 +90,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _up(args: argparse.Namespace) -> int:
-    from starter.embedded import EmbeddedPorts, run_embedded_stack
+    from devstack.stack import EmbeddedPorts
+    from starter.up_command import run_embedded_stack
 
     ports = EmbeddedPorts(
         temporal=args.temporal_port,
@@ -104,14 +105,14 @@ async def _up(args: argparse.Namespace) -> int:
 
 
 async def _worker(args: argparse.Namespace) -> int:
-    from worker import run_worker
+    from runtime.worker import run_worker
 
     await run_worker()
     return 0
 
 
 async def _audit_verify(args: argparse.Namespace) -> int:
-    from activities.database import Store
+    from store import Store
 
     store = Store.from_url(get_settings().database_url)
     try:

@@ -19,9 +19,10 @@ from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
 
 from config import Settings
+from config.payload_keys import parse_payload_keys
+from runtime.codec import EncryptionCodec, PayloadDecryptionError
 from starter.api.auth import ApiError, authorize, parse_api_keys
 from starter.api.errors import install_error_handlers
-from workflows.codec import EncryptionCodec, PayloadDecryptionError, parse_payload_keys
 
 log = structlog.get_logger("exitflow.codec")
 

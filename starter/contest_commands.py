@@ -6,13 +6,13 @@ import argparse
 from datetime import UTC, datetime
 from typing import Any
 
-from activities.contest_tokens import ContestTokenExpired, InvalidContestToken, open_contest_token
-from activities.resume_tokens import resume_token_key
+from contract.codes import ContestStatus, ErrorCode
+from contract.contests import ContestDecisionInput, ContestInput
+from links.contest import ContestTokenExpired, InvalidContestToken, open_contest_token
+from links.resume import resume_token_key
+from sessions.client import SessionClient, SessionRefused
 from starter.local_stack import cli_settings
 from starter.output import print_json
-from starter.sessions import SessionClient, SessionRefused
-from workflows.codes import ContestStatus, ErrorCode
-from workflows.contest_models import ContestDecisionInput, ContestInput
 
 
 def add_to(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -47,7 +47,7 @@ def add_to(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 
 async def _with_store(call: Any) -> int:
-    from activities.database import Store
+    from store import Store
 
     store = Store.from_url(cli_settings().database_url)
     try:
@@ -57,14 +57,14 @@ async def _with_store(call: Any) -> int:
 
 
 async def _sessions() -> SessionClient:
-    from worker import connect
+    from runtime.worker import connect
 
     settings = cli_settings()
     return SessionClient(await connect(settings), settings.task_queue)
 
 
 async def _list(args: argparse.Namespace) -> int:
-    from activities.database.contests import list_contests
+    from store.contests import list_contests
 
     status = None if args.status == "all" else ContestStatus(args.status)
 
@@ -76,7 +76,7 @@ async def _list(args: argparse.Namespace) -> int:
 
 
 async def _show(args: argparse.Namespace) -> int:
-    from activities.database.contests import find_contest, review_task
+    from store.contests import find_contest, review_task
 
     async def run(store: Any) -> int:
         stored = await find_contest(store, args.contest_id)
@@ -89,7 +89,7 @@ async def _show(args: argparse.Namespace) -> int:
 
 
 async def _decide(args: argparse.Namespace) -> int:
-    from activities.database.contests import find_contest
+    from store.contests import find_contest
 
     decision = ContestDecisionInput.model_validate(
         {

@@ -6,10 +6,10 @@ import argparse
 
 from alembic.util import CommandError
 
-from activities.database import Store, migrations
-from activities.database.engine import DEFERRED_BEGIN
 from config import get_settings
 from starter.output import print_json
+from store import Store, migrations
+from store.engine import DEFERRED_BEGIN
 
 
 def add_to(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from activities.database.reports import REPORTS, Report, ReportFilter, ReportOptions, run_report
 from config import get_settings
+from reports import REPORTS, Report, ReportFilter, ReportOptions, run_report
 from starter.local_stack import cli_settings
 
 FORMATS = ("table", "json", "csv")
@@ -64,7 +64,7 @@ def when(raw: str) -> datetime:
 
 
 async def _report(args: argparse.Namespace) -> int:
-    from activities.database import Store
+    from store import Store
 
     where = ReportFilter(since=args.since, until=args.until, job_id=args.job)
     options = ReportOptions(
@@ -218,8 +218,8 @@ def demo_plans(count: int, seed: int) -> list[DemoPlan]:
 
 
 async def _demo(args: argparse.Namespace) -> int:
-    from starter.sessions import SessionClient
-    from worker import connect
+    from runtime.worker import connect
+    from sessions.client import SessionClient
 
     settings = cli_settings()
     sessions = SessionClient(await connect(settings), settings.task_queue)
@@ -241,7 +241,7 @@ async def _demo(args: argparse.Namespace) -> int:
 
 
 async def _drive(sessions: Any, plan: DemoPlan, run_id: str) -> str:
-    from workflows.models import (
+    from contract.sessions import (
         ClientInfo,
         FaultInput,
         ResumeInput,

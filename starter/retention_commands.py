@@ -33,9 +33,9 @@ def add_to(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 
 async def _run(args: argparse.Namespace) -> int:
-    from starter.retention import run_retention
-    from worker import connect
-    from workflows.data_rights import RetentionInput
+    from contract.data_rights import RetentionInput
+    from runtime.retention_schedule import run_retention
+    from runtime.worker import connect
 
     settings = cli_settings()
     days = args.older_than_days
@@ -50,8 +50,8 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 async def _schedule(args: argparse.Namespace) -> int:
-    from starter.retention import RETENTION_SCHEDULE_ID, ensure_retention_schedule
-    from worker import connect
+    from runtime.retention_schedule import RETENTION_SCHEDULE_ID, ensure_retention_schedule
+    from runtime.worker import connect
 
     settings = cli_settings()
     outcome = await ensure_retention_schedule(await connect(settings), settings)

@@ -9,18 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from activities.database import Store
-from activities.resume_tokens import (
-    InvalidResumeToken,
-    ResumeTokenExpired,
-    open_resume_token,
-    resume_token_key,
-)
-from starter.local_stack import cli_settings
-from starter.output import run_and_print
-from starter.sessions import SessionClient, SessionRefused, read_session_view
-from workflows.codes import ErrorCode
-from workflows.models import (
+from contract.codes import ErrorCode
+from contract.sessions import (
     ClientInfo,
     FaultInput,
     HeartbeatInput,
@@ -30,6 +20,16 @@ from workflows.models import (
     TerminateInput,
     WithdrawInput,
 )
+from links.resume import (
+    InvalidResumeToken,
+    ResumeTokenExpired,
+    open_resume_token,
+    resume_token_key,
+)
+from sessions.client import SessionClient, SessionRefused, read_session_view
+from starter.local_stack import cli_settings
+from starter.output import run_and_print
+from store import Store
 
 
 def add_to(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -99,7 +99,7 @@ def _with_id(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
 
 
 async def _sessions() -> SessionClient:
-    from worker import connect
+    from runtime.worker import connect
 
     settings = cli_settings()
     return SessionClient(await connect(settings), settings.task_queue)

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-import worker
 from config import Settings
+from runtime import worker
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())

@@ -20,17 +20,17 @@ from typing import TYPE_CHECKING
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from contract.codes import ContestStatus, EventType, SessionStatus
+    from contract.contests import ContestDecisionInput, ContestInput, ContestReceipt
+    from contract.events import SessionEvent
+    from contract.sessions import Contest, ExitRecord
     from workflows import pipeline
     from workflows.clock import SOONEST
-    from workflows.codes import ContestStatus, EventType, SessionStatus
-    from workflows.contest_models import ContestDecisionInput, ContestInput, ContestReceipt
     from workflows.contest_state import (
         contest_decided_message,
         contest_receipt,
         contest_received_message,
     )
-    from workflows.events import SessionEvent
-    from workflows.models import Contest, ExitRecord
     from workflows.session_state import SessionState
 
 CONTEST_PATCH = "contest-window"

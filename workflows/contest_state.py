@@ -11,11 +11,11 @@ import hmac
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from workflows.codes import ContestStatus, ErrorCode, SessionStatus
-from workflows.contest_models import ContestDecision, ContestReceipt
-from workflows.errors import refusal
-from workflows.events import ContestWindow
-from workflows.models import Candidate, Contest, ContestView, ExitRecord
+from contract.codes import ContestStatus, ErrorCode, SessionStatus
+from contract.contests import ContestDecision, ContestReceipt
+from contract.events import ContestWindow
+from contract.refusals import refusal
+from contract.sessions import Candidate, Contest, ContestView, ExitRecord
 
 IdSource = Callable[[], str]
 

@@ -8,12 +8,12 @@ from pydantic import BaseModel
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.database.activities import DatabaseActivities
+    from activities.database import DatabaseActivities
+    from contract.codes import DownstreamStatus
+    from contract.events import DownstreamChange
+    from contract.sessions import DownstreamStep
+    from workflows.activity_policies import RECORD_RETRY, RECORD_TIMEOUT
     from workflows.clock import CLOCK_FREE_DECISIONS, SOONEST
-    from workflows.codes import DownstreamStatus
-    from workflows.events import DownstreamChange
-    from workflows.models import DownstreamStep
-    from workflows.options import RECORD_RETRY, RECORD_TIMEOUT
 
 
 class DownstreamStepInput(BaseModel):

@@ -17,15 +17,15 @@ from temporalio import workflow
 from temporalio.exceptions import ChildWorkflowError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
+    from contract.codes import DownstreamStatus, EventType
+    from contract.events import SessionEvent
+    from contract.sessions import DownstreamStep
     from workflows import pipeline
-    from workflows.codes import DownstreamStatus, EventType
     from workflows.downstream import (
         DownstreamStepInput,
         DownstreamStepWorkflow,
         downstream_workflow_id,
     )
-    from workflows.events import SessionEvent
-    from workflows.models import DownstreamStep
     from workflows.session_state import SessionState
 
 

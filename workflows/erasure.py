@@ -8,17 +8,17 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.database.activities import DatabaseActivities, RecordDelivery
-    from activities.database.rights_activities import DataRightsActivities
+    from activities.data_rights import DataRightsActivities
+    from activities.database import DatabaseActivities, RecordDelivery
     from activities.hris.activities import HrisActivities
-    from workflows.data_rights import (
+    from contract.data_rights import (
         EraseCandidate,
         ErasureOutcome,
         ErasureStatus,
         erasure_notice,
     )
-    from workflows.events import DeliveryOutcome
-    from workflows.options import (
+    from contract.events import DeliveryOutcome
+    from workflows.activity_policies import (
         HRIS_DEADLINE,
         HRIS_RETRY,
         HRIS_TIMEOUT,

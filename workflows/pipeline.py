@@ -17,12 +17,12 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.database.activities import DatabaseActivities, RecordDelivery
+    from activities.database import DatabaseActivities, RecordDelivery
     from activities.email.activities import EmailActivities
     from activities.hris.activities import HrisActivities
     from activities.sms import SmsActivities
-    from workflows.events import DeliveryOutcome, LastSeen, LastSeenRequest, SessionEvent
-    from workflows.options import (
+    from contract.events import DeliveryOutcome, LastSeen, LastSeenRequest, SessionEvent
+    from workflows.activity_policies import (
         HRIS_DEADLINE,
         HRIS_RETRY,
         HRIS_TIMEOUT,

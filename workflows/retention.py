@@ -7,15 +7,15 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.database.rights_activities import DataRightsActivities
-    from workflows.data_rights import (
+    from activities.data_rights import DataRightsActivities
+    from contract.data_rights import (
         RetentionBatch,
         RetentionInput,
         RetentionQuery,
         RetentionResult,
         ScrubCounts,
     )
-    from workflows.options import RECORD_RETRY
+    from workflows.activity_policies import RECORD_RETRY
 
 BATCH_TIMEOUT = timedelta(minutes=2)
 

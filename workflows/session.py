@@ -8,13 +8,9 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import messages, pipeline, search
-    from workflows.clock import CLOCK_FREE_DECISIONS, SOONEST
-    from workflows.codes import EventType, ExitKind, SessionStatus
-    from workflows.contest import ContestHandlers
-    from workflows.downstream_steps import DownstreamSteps
-    from workflows.events import SessionEvent
-    from workflows.models import (
+    from contract.codes import EventType, ExitKind, SessionStatus
+    from contract.events import SessionEvent
+    from contract.sessions import (
         CompleteInput,
         ExitPreview,
         ExitReceipt,
@@ -30,6 +26,10 @@ with workflow.unsafe.imports_passed_through():
         TerminateInput,
         WithdrawInput,
     )
+    from workflows import candidate_texts, pipeline, search
+    from workflows.clock import CLOCK_FREE_DECISIONS, SOONEST
+    from workflows.contest import ContestHandlers
+    from workflows.downstream_steps import DownstreamSteps
     from workflows.session_state import SessionState
 
 
@@ -164,7 +164,9 @@ class InterviewSessionWorkflow(ContestHandlers, DownstreamSteps):
         assert record is not None
         await self._transition(EventType.WITHDRAWN, record)
         start = self._state.start
-        return self._receipt(record, messages.withdrawal_message(start.candidate, start.policy))
+        return self._receipt(
+            record, candidate_texts.withdrawal_message(start.candidate, start.policy)
+        )
 
     @withdraw.validator
     def _validate_withdraw(self, request: WithdrawInput) -> None:
@@ -174,7 +176,7 @@ class InterviewSessionWorkflow(ContestHandlers, DownstreamSteps):
     async def terminate(self, request: TerminateInput) -> ExitReceipt:
         """The employer stops the interview; the notice sent is kept verbatim."""
         start = self._state.start
-        notice = messages.termination_notice(
+        notice = candidate_texts.termination_notice(
             start.candidate, start.job, request.reason_code, request.explanation
         )
         record = self._state.end(
@@ -190,7 +192,7 @@ class InterviewSessionWorkflow(ContestHandlers, DownstreamSteps):
         assert record is not None
         self._open_contest_window(record)
         await self._transition(EventType.TERMINATED, record)
-        return self._receipt(record, messages.termination_message(start.candidate))
+        return self._receipt(record, candidate_texts.termination_message(start.candidate))
 
     @terminate.validator
     def _validate_terminate(self, request: TerminateInput) -> None:
@@ -217,7 +219,7 @@ class InterviewSessionWorkflow(ContestHandlers, DownstreamSteps):
         """What quitting now would mean, in the candidate's language."""
         state = self._state
         stages = {segment.stage for segment in state.segments.values()}
-        return messages.exit_preview(
+        return candidate_texts.exit_preview(
             state.start.candidate, state.start.policy, len(state.segments), len(stages)
         )
 

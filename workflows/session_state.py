@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from workflows.codes import (
+from contract.codes import (
     ABANDONED_REASON,
     REINSTATED_REASON,
     DownstreamStatus,
@@ -21,10 +21,9 @@ from workflows.codes import (
     ExitKind,
     SessionStatus,
 )
-from workflows.contest_state import ContestState
-from workflows.errors import refusal
-from workflows.events import SessionEvent, SessionSnapshot, Suspension
-from workflows.models import (
+from contract.events import SessionEvent, SessionSnapshot, Suspension
+from contract.refusals import refusal
+from contract.sessions import (
     ClientInfo,
     Contest,
     DownstreamView,
@@ -35,6 +34,7 @@ from workflows.models import (
     SessionView,
     StartSession,
 )
+from workflows.contest_state import ContestState
 
 IdSource = Callable[[], str]
 _EVENT_NAMESPACE = uuid.UUID("6f1c3b1e-8d0a-5b7e-9a51-2c4e0f3d9a77")

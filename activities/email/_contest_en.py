@@ -7,8 +7,8 @@ from collections.abc import Callable
 from activities.email._context import MessageContext
 from activities.email._document import Action, Facts, Letter, Notice, Paragraph
 from activities.email._en import _letter, _saved_work, format_time
-from workflows.codes import DownstreamKind, EventType
-from workflows.models import Contest
+from contract.codes import DownstreamKind, EventType
+from contract.sessions import Contest
 
 
 def _contest(ctx: MessageContext) -> Contest:

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from activities.contest_tokens import sign_contest_token
-from activities.resume_tokens import sign_resume_token
-from workflows.codes import DownstreamKind, DownstreamStatus, EventType
-from workflows.events import ContestWindow, SessionEvent
-from workflows.models import Contest, ExitRecord
+from contract.codes import DownstreamKind, DownstreamStatus, EventType
+from contract.events import ContestWindow, SessionEvent
+from contract.sessions import Contest, ExitRecord
+from links.contest import sign_contest_token
+from links.resume import sign_resume_token
 
 
 def candidate_zone(locale: str) -> tzinfo:

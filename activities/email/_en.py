@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 from activities.email._context import MessageContext, humanize, rounded_minutes
 from activities.email._document import Action, Block, Bullets, Facts, Letter, Notice, Paragraph
-from workflows.codes import EventType, ExitKind
-from workflows.models import ExitRecord
+from contract.codes import EventType, ExitKind
+from contract.sessions import ExitRecord
 
 STAGES = {
     "self_intro": "Self-introduction",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from activities.email import _en, _zh
 from activities.email._context import MessageContext
-from workflows.codes import EventType
+from contract.codes import EventType
 
 
 def sms_zh(kind: EventType, ctx: MessageContext) -> str:

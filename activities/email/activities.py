@@ -12,14 +12,14 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.database.store import Store
 from activities.deliveries import DeliveryLog
 from activities.email.message import build_candidate_message, sender_address
 from activities.email.templates import render_candidate_email
 from activities.metrics import count_email
-from activities.resume_tokens import resume_token_key
 from config import Settings
-from workflows.events import DeliveryOutcome, SessionEvent
+from contract.events import DeliveryOutcome, SessionEvent
+from links.resume import resume_token_key
+from store.store import Store
 
 CHANNEL = "email"
 UNAVAILABLE = "smtp_unavailable"

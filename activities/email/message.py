@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
 from activities.email.templates import RenderedEmail
-from workflows.events import SessionEvent
+from contract.events import SessionEvent
 
 _NOT_ATEXT = re.compile(r"[^A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]")
 

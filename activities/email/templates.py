@@ -13,7 +13,7 @@ from activities.email import _contest_en, _contest_zh, _en, _zh
 from activities.email._context import MessageContext, build_context
 from activities.email._document import Letter, RenderedEmail, render
 from activities.email._sms import sms_en, sms_zh
-from workflows.events import SessionEvent
+from contract.events import SessionEvent
 
 __all__ = [
     "RenderedEmail",

@@ -10,14 +10,14 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.database.store import Store
 from activities.deliveries import DeliveryLog, is_retryable_status, parse_retry_after, snippet
 from activities.hris.payload import hris_body, notice_body, webhook_id
 from activities.hris.signing import sign
 from activities.metrics import count_webhook
 from config import Settings
-from workflows.data_rights import HrisNotice
-from workflows.events import DeliveryOutcome, SessionEvent
+from contract.data_rights import HrisNotice
+from contract.events import DeliveryOutcome, SessionEvent
+from store.store import Store
 
 CHANNEL = "hris"
 UNAVAILABLE = "hris_unavailable"

@@ -13,10 +13,10 @@ from typing import Any
 
 from pydantic_core import to_jsonable_python
 
-from workflows.codes import EventType, ExitKind
-from workflows.data_rights import HrisNotice
-from workflows.events import SessionEvent
-from workflows.models import DownstreamView, ExitRecord
+from contract.codes import EventType, ExitKind
+from contract.data_rights import HrisNotice
+from contract.events import SessionEvent
+from contract.sessions import DownstreamView, ExitRecord
 
 _WITH_SEGMENTS = frozenset(
     {

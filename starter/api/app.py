@@ -5,18 +5,18 @@ from __future__ import annotations
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from activities.database import Store
-from activities.resume_tokens import resume_token_key
 from config import Settings
-from starter import metrics
+from links.resume import resume_token_key
+from runtime import metrics
+from runtime.request_ids import with_request_ids
+from sessions.client import SessionClient
 from starter.api import audit, candidates, contests, dashboard, exits, health, reports, sessions
 from starter.api.access import AccessLog
 from starter.api.auth import parse_api_keys
 from starter.api.deps import ApiState
 from starter.api.errors import install_error_handlers
 from starter.api.webhook_docs import document_webhooks
-from starter.request_ids import with_request_ids
-from starter.sessions import SessionClient
+from store import Store
 
 _DESCRIPTION = """\
 exitflow's HTTP API: start AI interview sessions and end them cleanly.

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from activities.database import AuditVerification
 from starter.api.auth import allowed
 from starter.api.deps import State
 from starter.api.docs import error_responses
+from store import AuditVerification
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 

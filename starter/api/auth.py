@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from starter.api.text import refuse_nul_characters
-from workflows.codes import ErrorCode
-
-Role = Literal["platform", "hr", "ops"]
-ROLES: tuple[Role, ...] = ("platform", "hr", "ops")
+from contract.codes import ROLES, ErrorCode, Role
+from starter.api.nul_guard import refuse_nul_characters
 
 _bearer = HTTPBearer(
     auto_error=False,

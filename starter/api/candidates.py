@@ -11,12 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Path, Response
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
-from activities.database.rights import CandidateRights, RightsRefused
-from starter.api.auth import ApiError, allowed
-from starter.api.deps import State
-from starter.api.docs import error_responses, examples
-from starter.api.errors import ErrorResponse
-from workflows.data_rights import (
+from contract.data_rights import (
     EraseCandidate,
     ErasureInput,
     ErasureView,
@@ -25,6 +20,11 @@ from workflows.data_rights import (
     LiftHoldInput,
     erasure_workflow_id,
 )
+from starter.api.auth import ApiError, allowed
+from starter.api.deps import State
+from starter.api.docs import error_responses, examples
+from starter.api.errors import ErrorResponse
+from store.rights import CandidateRights, RightsRefused
 from workflows.erasure import CandidateErasureWorkflow
 
 router = APIRouter(prefix="/v1", tags=["candidates"])

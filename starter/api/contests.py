@@ -14,12 +14,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query
 
-from activities.contest_tokens import (
+from contract.codes import ContestStatus, ErrorCode
+from contract.contests import (
+    ContestDecision,
+    ContestDecisionInput,
+    ContestInput,
+    ContestReceipt,
+)
+from links.contest import (
     ContestTokenExpired,
     InvalidContestToken,
     open_contest_token,
 )
-from activities.database.contests import (
+from sessions.client import SessionRefused
+from starter.api.auth import allowed, invalid_field
+from starter.api.deps import ApiState, SessionId, State
+from starter.api.docs import error_responses, examples
+from store.contests import (
     ContestPage,
     InvalidContestCursor,
     ReviewTask,
@@ -27,17 +38,6 @@ from activities.database.contests import (
     find_contest,
     list_contests,
     review_task,
-)
-from starter.api.auth import allowed, invalid_field
-from starter.api.deps import ApiState, SessionId, State
-from starter.api.docs import error_responses, examples
-from starter.sessions import SessionRefused
-from workflows.codes import ContestStatus, ErrorCode
-from workflows.contest_models import (
-    ContestDecision,
-    ContestDecisionInput,
-    ContestInput,
-    ContestReceipt,
 )
 
 router = APIRouter(tags=["contests"])

@@ -19,7 +19,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from activities.database.reports import (
+from reports import (
     FaultBreakdown,
     InterviewerReport,
     ReengagementList,
@@ -30,8 +30,8 @@ from activities.database.reports import (
     WithdrawalReasons,
     run_report,
 )
+from reports.charts import Bar, bar_chart, percent
 from starter.api.auth import ApiError, authorize, invalid_field
-from starter.api.dashboard_charts import Bar, bar_chart, percent
 from starter.api.deps import State
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])

@@ -10,10 +10,10 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from temporalio.client import Client
 
-from activities.database import Store
+from contract.sessions import SESSION_ID_PATTERN
+from sessions.client import SessionClient
 from starter.api.heartbeats import HeartbeatGate
-from starter.sessions import SessionClient
-from workflows.models import SESSION_ID_PATTERN
+from store import Store
 
 
 @dataclass

@@ -16,9 +16,9 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError
 
+from contract.codes import ErrorCode
+from sessions.client import SessionRefused
 from starter.api.auth import ApiError, authorize
-from starter.sessions import SessionRefused
-from workflows.codes import ErrorCode
 
 log = structlog.get_logger()
 

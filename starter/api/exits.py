@@ -7,11 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from activities.database import ExitPage, InvalidCursor
+from contract.codes import ExitKind
 from starter.api.auth import allowed, invalid_field
 from starter.api.deps import State
 from starter.api.docs import error_responses
-from workflows.codes import ExitKind
+from store import ExitPage, InvalidCursor
 
 router = APIRouter(prefix="/v1/exits", tags=["exits"])
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from activities.database.reports import (
+from reports import (
     CandidateTags,
     FaultBreakdown,
     InterviewerReport,

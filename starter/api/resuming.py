@@ -7,16 +7,16 @@ workflow hears of it. Without the secret the raw token passes through unchanged.
 
 from __future__ import annotations
 
-from activities.resume_tokens import (
+from contract.codes import ErrorCode
+from contract.sessions import FaultAck, ResumeInput, SessionView
+from links.resume import (
     InvalidResumeToken,
     ResumeTokenExpired,
     open_resume_token,
     sign_resume_token,
 )
+from sessions.client import SessionRefused
 from starter.api.deps import ApiState
-from starter.sessions import SessionRefused
-from workflows.codes import ErrorCode
-from workflows.models import FaultAck, ResumeInput, SessionView
 
 
 def signed_ack(state: ApiState, session_id: str, ack: FaultAck) -> FaultAck:

@@ -9,6 +9,22 @@ from fastapi import APIRouter, Body, Response
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
+from contract.codes import ErrorCode, SessionStatus
+from contract.sessions import (
+    ExitPreview,
+    ExitReceipt,
+    FaultAck,
+    FaultInput,
+    HeartbeatInput,
+    ResumeInput,
+    SegmentInput,
+    SessionView,
+    StartSession,
+    TerminateInput,
+    WithdrawInput,
+)
+from sessions.client import SessionRefused, read_session_view
+from sessions.start import start_session, stored_start
 from starter.api.auth import allowed
 from starter.api.deps import ApiState, SessionId, State
 from starter.api.docs import (
@@ -22,22 +38,6 @@ from starter.api.docs import (
     error_responses,
 )
 from starter.api.resuming import resume_session, signed_ack
-from starter.api.starting import start_session, stored_start
-from starter.sessions import SessionRefused, read_session_view
-from workflows.codes import ErrorCode, SessionStatus
-from workflows.models import (
-    ExitPreview,
-    ExitReceipt,
-    FaultAck,
-    FaultInput,
-    HeartbeatInput,
-    ResumeInput,
-    SegmentInput,
-    SessionView,
-    StartSession,
-    TerminateInput,
-    WithdrawInput,
-)
 
 log = structlog.get_logger()
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])

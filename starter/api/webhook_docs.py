@@ -12,8 +12,8 @@ from datetime import datetime
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict
 
-from workflows.codes import DownstreamKind, EventType, ExitKind, SessionStatus
-from workflows.models import Actor, ClientInfo, Contest, Segment
+from contract.codes import DownstreamKind, EventType, ExitKind, SessionStatus
+from contract.sessions import Actor, ClientInfo, Contest, Segment
 
 _SIGNATURE = """\
 Signed as [Standard Webhooks](https://www.standardwebhooks.com/): headers `webhook-id`

@@ -21,6 +21,10 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from temporalio.service import RPCError
 
+from contract.codes import ErrorCode, SessionStatus
+from contract.contests import ContestInput
+from contract.sessions import SESSION_ID_PATTERN, ResumeInput
+from sessions.client import SessionRefused, read_session_view
 from starter.api.contests import file_contest, raw_contest_token
 from starter.api.deps import ApiState, State
 from starter.api.errors import STATUS_OF_CODE
@@ -34,10 +38,6 @@ from starter.candidate_pages._html import (
     termination,
     when,
 )
-from starter.sessions import SessionRefused, read_session_view
-from workflows.codes import ErrorCode, SessionStatus
-from workflows.contest_models import ContestInput
-from workflows.models import SESSION_ID_PATTERN, ResumeInput
 
 log = structlog.get_logger()
 router = APIRouter(include_in_schema=False)

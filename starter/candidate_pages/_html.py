@@ -11,8 +11,8 @@ from string import Template
 
 from fastapi.responses import HTMLResponse
 
-from workflows.codes import ExitKind
-from workflows.models import Segment, SessionView
+from contract.codes import ExitKind
+from contract.sessions import Segment, SessionView
 
 _LAYOUT = Template("""<!doctype html>
 <html lang="en">

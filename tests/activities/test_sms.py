@@ -16,13 +16,13 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.database import Store
 from activities.sms import UNAVAILABLE, SmsActivities
 from config import Settings
+from contract.codes import EventType
+from contract.events import ContestWindow, DeliveryOutcome, SessionEvent
+from store import Store
 from tests.activities.email.events import candidate_event
 from tests.fixtures.mail import RESUME_URL_BASE
-from workflows.codes import EventType
-from workflows.events import ContestWindow, DeliveryOutcome, SessionEvent
 
 
 class SmsGateway(ThreadingHTTPServer):

@@ -13,11 +13,11 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 
-from activities.database import Store
 from config import Settings
+from devstack.mailbox import Mailbox
 from starter.api import create_app
 from starter.candidate_pages._html import when
-from starter.mailbox import Mailbox
+from store import Store
 from tests.fixtures.api import serving
 from tests.fixtures.contest import TERMINATION, link_token
 from tests.starter.api.helpers import HR, KEYS, PLATFORM, started

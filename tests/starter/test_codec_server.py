@@ -14,10 +14,11 @@ from pydantic import SecretStr
 from temporalio.api.common.v1 import Payload, Payloads
 
 from config import Settings
+from config.payload_keys import new_payload_key, parse_payload_keys
+from runtime.codec import ENCODING, KEY_ID, EncryptionCodec
 from starter import codec_command
 from starter.codec_server import create_codec_app
 from tests.starter.api.helpers import HR, KEYS, OPS, PLATFORM
-from workflows.codec import ENCODING, KEY_ID, EncryptionCodec, new_payload_key, parse_payload_keys
 
 UI_ORIGIN = "http://localhost:8233"
 PAYLOAD_KEYS = new_payload_key("k1")

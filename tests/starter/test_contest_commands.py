@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
+from contract.codes import ErrorCode
+from devstack.mailbox import Mailbox
+from sessions.client import SessionClient, SessionRefused
 from starter import contest_commands
-from starter.mailbox import Mailbox
-from starter.sessions import SessionClient, SessionRefused
 from tests.fixtures.cli import run_json_command
 from tests.fixtures.contest import STATEMENT, TERMINATION, link_token
 from tests.fixtures.temporal import session_body
-from workflows.codes import ErrorCode
 
 
 async def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> Any:

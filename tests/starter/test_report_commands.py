@@ -10,10 +10,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from activities.database import Store
 from config import get_settings
 from starter import report_commands
-from tests.activities.database.reports.world import record_world
+from store import Store
+from tests.reports.world import record_world
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:

@@ -11,13 +11,13 @@ import pytest
 from structlog.testing import capture_logs
 from temporalio.testing import WorkflowEnvironment
 
-from activities.database import Store
 from config import Settings, get_settings
+from runtime.retention_schedule import RETENTION_SCHEDULE_ID
+from runtime.worker import running_worker
 from starter import retention_commands
-from starter.retention import RETENTION_SCHEDULE_ID
-from tests.activities.database.data_rights import candidate_event, days_ago
-from tests.activities.database.helpers import fetch
-from worker import running_worker
+from store import Store
+from tests.store.data_rights import candidate_event, days_ago
+from tests.store.helpers import fetch
 
 
 @pytest.fixture

@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activities.database import Store
-from activities.database.anonymise import anonymise_sessions
+from contract.sessions import WithdrawInput
+from sessions.client import SessionClient
 from starter import session_commands
-from starter.sessions import SessionClient
-from tests.activities.database.helpers import fetch
+from store import Store
+from store.anonymise import anonymise_sessions
 from tests.fixtures.cli import run_json_command
 from tests.fixtures.temporal import session_body
-from workflows.models import WithdrawInput
+from tests.store.helpers import fetch
 
 COMMENT = "Ann Lee here: please call me on +8613800000000."
 

@@ -18,16 +18,16 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
-from activities.database import Store
-from activities.database.rights import CandidateRights
 from config import Settings
-from tests.activities.database.data_rights import candidate_event, days_ago
+from contract.data_rights import EraseCandidate, ErasureInput, RetentionInput
+from contract.sessions import Actor
+from runtime.converter import data_converter
+from runtime.worker import running_worker
+from store import Store
+from store.rights import CandidateRights
 from tests.fixtures.temporal import binary
-from worker import running_worker
-from workflows.converter import data_converter
-from workflows.data_rights import EraseCandidate, ErasureInput, RetentionInput
+from tests.store.data_rights import candidate_event, days_ago
 from workflows.erasure import CandidateErasureWorkflow
-from workflows.models import Actor
 from workflows.retention import RetentionWorkflow
 
 

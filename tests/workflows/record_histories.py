@@ -23,17 +23,8 @@ from typing import Any
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from activities.database import Store
 from config import Settings
-from starter.mailbox import Mailbox
-from tests.fixtures.contest import TERMINATION, contest_input, decision, link_token
-from tests.fixtures.database import recorded
-from tests.fixtures.temporal import binary, register_search_attributes, session_body
-from worker import running_worker
-from workflows import search
-from workflows.converter import data_converter
-from workflows.downstream import downstream_workflow_id
-from workflows.models import (
+from contract.sessions import (
     CompleteInput,
     FaultInput,
     HeartbeatInput,
@@ -42,6 +33,15 @@ from workflows.models import (
     TerminateInput,
     WithdrawInput,
 )
+from devstack.mailbox import Mailbox
+from runtime.converter import data_converter
+from runtime.worker import running_worker
+from store import Store
+from tests.fixtures.contest import TERMINATION, contest_input, decision, link_token
+from tests.fixtures.database import recorded
+from tests.fixtures.temporal import binary, register_search_attributes, session_body
+from workflows import search
+from workflows.downstream import downstream_workflow_id
 from workflows.session import InterviewSessionWorkflow, session_workflow_id
 
 

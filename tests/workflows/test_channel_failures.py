@@ -6,13 +6,13 @@ import asyncio
 
 from temporalio.testing import WorkflowEnvironment
 
-from activities.database import Store
-from starter.hris_inbox import HrisInbox
-from starter.mailbox import Mailbox
-from starter.sessions import SessionClient
+from contract.sessions import WithdrawInput
+from devstack.hris_inbox import HrisInbox
+from devstack.mailbox import Mailbox
+from sessions.client import SessionClient
+from store import Store
 from tests.fixtures.mail import plain_text
 from tests.fixtures.temporal import session_body
-from workflows.models import WithdrawInput
 from workflows.session import InterviewSessionWorkflow, session_workflow_id
 
 

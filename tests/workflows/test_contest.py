@@ -12,12 +12,14 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.database import Store
-from activities.database.contests import list_contests
-from activities.database.tables import AuditRow
-from starter.hris_inbox import HrisInbox
-from starter.mailbox import Mailbox
-from starter.sessions import SessionClient, SessionRefused
+from contract.codes import ContestStatus, ErrorCode, SessionStatus
+from contract.sessions import ResumeInput, SegmentInput, StartSession
+from devstack.hris_inbox import HrisInbox
+from devstack.mailbox import Mailbox
+from sessions.client import SessionClient, SessionRefused
+from store import Store
+from store.contests import list_contests
+from store.tables import AuditRow
 from tests.fixtures.contest import (
     EXPLANATIONS,
     STATEMENT,
@@ -30,8 +32,6 @@ from tests.fixtures.contest import (
 from tests.fixtures.contest import link_token as _link_token
 from tests.fixtures.mail import plain_text
 from tests.fixtures.temporal import session_body
-from workflows.codes import ContestStatus, ErrorCode, SessionStatus
-from workflows.models import ResumeInput, SegmentInput, StartSession
 from workflows.session import session_workflow_id
 
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from temporalio.exceptions import ApplicationError
 
-from workflows.codes import REINSTATED_REASON, ContestStatus, ErrorCode, ExitKind, SessionStatus
-from workflows.contest_models import ContestDecision
-from workflows.models import Actor, SegmentInput, StartSession
+from contract.codes import REINSTATED_REASON, ContestStatus, ErrorCode, ExitKind, SessionStatus
+from contract.contests import ContestDecision
+from contract.sessions import Actor, SegmentInput, StartSession
 from workflows.session_state import SessionState
 
 T0 = datetime(2026, 5, 10, 9, 0, tzinfo=UTC)

@@ -11,18 +11,18 @@ import pytest
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from activities.database import Store
 from config import Settings
-from starter.hris_inbox import HrisInbox
-from starter.mailbox import Mailbox
-from starter.sessions import SessionClient, SessionRefused
-from tests.activities.database.helpers import fetch
+from contract.codes import REINSTATED_REASON, ErrorCode, ExitKind
+from contract.sessions import SessionView, StartSession
+from devstack.hris_inbox import HrisInbox
+from devstack.mailbox import Mailbox
+from runtime.worker import running_worker
+from sessions.client import SessionClient, SessionRefused
+from store import Store
 from tests.fixtures.contest import TERMINATION, contest_input, decision, link_token
 from tests.fixtures.temporal import session_body
-from worker import running_worker
-from workflows.codes import REINSTATED_REASON, ErrorCode, ExitKind
+from tests.store.helpers import fetch
 from workflows.downstream import downstream_workflow_id
-from workflows.models import SessionView, StartSession
 from workflows.session import InterviewSessionWorkflow, session_workflow_id
 
 

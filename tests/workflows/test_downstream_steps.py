@@ -18,13 +18,16 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.database import Store
-from activities.database.activities import DatabaseActivities
+from activities.database import DatabaseActivities
 from config import Settings
-from starter.hris_inbox import Delivery, HrisInbox
-from starter.mailbox import Mailbox
-from starter.sessions import SessionClient
-from tests.activities.database.helpers import fetch
+from contract.codes import EventType, SessionStatus
+from contract.events import SessionEvent
+from contract.sessions import ResumeInput, WithdrawInput
+from devstack.hris_inbox import Delivery, HrisInbox
+from devstack.mailbox import Mailbox
+from runtime.worker import SANDBOX, WORKFLOWS, activities_for
+from sessions.client import SessionClient
+from store import Store
 from tests.fixtures.contest import (
     TERMINATION,
     contest_input,
@@ -34,11 +37,8 @@ from tests.fixtures.contest import (
     link_token,
 )
 from tests.fixtures.temporal import session_body
-from worker import SANDBOX, WORKFLOWS, activities_for
-from workflows.codes import EventType, SessionStatus
+from tests.store.helpers import fetch
 from workflows.downstream import downstream_workflow_id
-from workflows.events import SessionEvent
-from workflows.models import ResumeInput, WithdrawInput
 
 
 async def test_an_overturn_restores_the_downstream_steps_the_termination_cancelled(

@@ -11,10 +11,10 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from worker import SANDBOX, WORKFLOWS
+from runtime.converter import data_converter
+from runtime.worker import SANDBOX, WORKFLOWS
 from workflows.clock import CLOCK_FREE_DECISIONS
 from workflows.contest import RESTORE_DOWNSTREAM
-from workflows.converter import data_converter
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 

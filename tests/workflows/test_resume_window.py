@@ -9,16 +9,16 @@ import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from activities.database import Store
 from config import Settings
-from starter.hris_inbox import HrisInbox
-from starter.mailbox import Mailbox
-from starter.sessions import SessionClient, SessionRefused
+from contract.codes import ABANDONED_REASON, ErrorCode
+from contract.sessions import ClientInfo, FaultInput, HeartbeatInput, ResumeInput, StartSession
+from devstack.hris_inbox import HrisInbox
+from devstack.mailbox import Mailbox
+from runtime.worker import running_worker
+from sessions.client import SessionClient, SessionRefused
+from store import Store
 from tests.fixtures.mail import plain_text
 from tests.fixtures.temporal import session_body
-from worker import running_worker
-from workflows.codes import ABANDONED_REASON, ErrorCode
-from workflows.models import ClientInfo, FaultInput, HeartbeatInput, ResumeInput, StartSession
 from workflows.session import InterviewSessionWorkflow, session_workflow_id
 
 

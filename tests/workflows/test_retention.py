@@ -10,16 +10,16 @@ import pytest
 from temporalio.client import Client, ScheduleActionStartWorkflow, ScheduleHandle
 from temporalio.testing import WorkflowEnvironment
 
-from activities.database import Store
-from activities.database.rights import CandidateRights
 from config import Settings
-from starter.retention import RETENTION_HOUR_UTC, ensure_retention_schedule, run_retention
-from tests.activities.database.data_rights import candidate_event, days_ago
-from tests.activities.database.helpers import fetch
-from worker import running_worker
-from workflows.codes import EventType
-from workflows.data_rights import HoldInput, RetentionInput, RetentionResult
-from workflows.models import Actor
+from contract.codes import EventType
+from contract.data_rights import HoldInput, RetentionInput, RetentionResult
+from contract.sessions import Actor
+from runtime.retention_schedule import RETENTION_HOUR_UTC, ensure_retention_schedule, run_retention
+from runtime.worker import running_worker
+from store import Store
+from store.rights import CandidateRights
+from tests.store.data_rights import candidate_event, days_ago
+from tests.store.helpers import fetch
 
 
 @pytest.fixture

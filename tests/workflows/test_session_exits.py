@@ -10,22 +10,22 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
-from activities.database import Store
-from starter.hris_inbox import HrisInbox
-from starter.mailbox import Mailbox
-from starter.sessions import SessionClient
-from tests.fixtures.mail import plain_text
-from tests.fixtures.temporal import RESUME_URL_BASE, session_body
-from workflows import search
-from workflows.codes import DownstreamStatus, SessionStatus
-from workflows.downstream import downstream_workflow_id
-from workflows.models import (
+from contract.codes import DownstreamStatus, SessionStatus
+from contract.sessions import (
     FaultInput,
     ResumeInput,
     SegmentInput,
     TerminateInput,
     WithdrawInput,
 )
+from devstack.hris_inbox import HrisInbox
+from devstack.mailbox import Mailbox
+from sessions.client import SessionClient
+from store import Store
+from tests.fixtures.mail import plain_text
+from tests.fixtures.temporal import RESUME_URL_BASE, session_body
+from workflows import search
+from workflows.downstream import downstream_workflow_id
 from workflows.session import InterviewSessionWorkflow, session_workflow_id
 
 

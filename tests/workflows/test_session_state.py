@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from temporalio.exceptions import ApplicationError
 
-from workflows.codes import ErrorCode, EventType, ExitKind, FaultCause, SessionStatus
-from workflows.models import FaultInfo, SegmentInput, StartSession
+from contract.codes import ErrorCode, EventType, ExitKind, FaultCause, SessionStatus
+from contract.sessions import FaultInfo, SegmentInput, StartSession
 from workflows.session_state import SessionState
 
 T0 = datetime(2026, 5, 10, 9, 0, tzinfo=UTC)

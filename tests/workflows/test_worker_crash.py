@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import func, select
 from temporalio.testing import WorkflowEnvironment
 
-from activities.database import Store
-from activities.database.tables import ExitRow, SessionEventRow
-from starter.hris_inbox import HrisInbox, ScriptedResponse
-from starter.mailbox import Mailbox
-from starter.sessions import SessionClient
+from contract.sessions import WithdrawInput
+from devstack.hris_inbox import HrisInbox, ScriptedResponse
+from devstack.mailbox import Mailbox
+from sessions.client import SessionClient
+from store import Store
+from store.tables import ExitRow, SessionEventRow
 from tests.fixtures.temporal import session_body
-from workflows.models import WithdrawInput
 from workflows.session import InterviewSessionWorkflow, session_workflow_id
 
 ROOT = Path(__file__).resolve().parents[2]

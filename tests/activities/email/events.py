@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from contract.codes import ABANDONED_REASON, EventType, ExitKind
+from contract.events import SessionEvent, Suspension
+from contract.sessions import Channel, Locale
 from tests.fixtures.database import make_event
-from workflows.codes import ABANDONED_REASON, EventType, ExitKind
-from workflows.events import SessionEvent, Suspension
-from workflows.models import Channel, Locale
 
 
 def candidate_event(

@@ -12,16 +12,16 @@ import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.database import Store
 from activities.email import EmailActivities
 from activities.email.activities import UNAVAILABLE
 from config import Settings
-from starter.mailbox import Mailbox
+from contract.codes import EventType
+from contract.events import DeliveryOutcome, SessionEvent
+from contract.sessions import Locale
+from devstack.mailbox import Mailbox
+from store import Store
 from tests.activities.email.events import candidate_event
 from tests.fixtures.mail import settings_for
-from workflows.codes import EventType
-from workflows.events import DeliveryOutcome, SessionEvent
-from workflows.models import Locale
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 

@@ -9,20 +9,20 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from activities.contest_tokens import open_contest_token
 from activities.email import render_candidate_email, render_candidate_sms
 from activities.email.templates import RenderedEmail
-from tests.activities.email.events import candidate_event
-from tests.fixtures.mail import RESUME_URL_BASE
-from workflows.codes import (
+from contract.codes import (
     ContestStatus,
     DownstreamKind,
     DownstreamStatus,
     EventType,
     SessionStatus,
 )
-from workflows.events import ContestWindow, SessionEvent, Suspension
-from workflows.models import Actor, Contest, DownstreamView, Locale
+from contract.events import ContestWindow, SessionEvent, Suspension
+from contract.sessions import Actor, Contest, DownstreamView, Locale
+from links.contest import open_contest_token
+from tests.activities.email.events import candidate_event
+from tests.fixtures.mail import RESUME_URL_BASE
 
 CONTEST_URL_BASE = "https://interviews.example.com/contest"
 SECRET = b"a-test-secret-of-reasonable-length"

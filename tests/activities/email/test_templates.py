@@ -11,11 +11,11 @@ import pytest
 from activities.email import reason_label, render_candidate_email, render_candidate_sms
 from activities.email.message import message_id
 from activities.email.templates import RenderedEmail
+from contract.codes import EventType, TerminationReason, WithdrawReason
+from contract.events import SessionEvent
+from contract.sessions import Locale
 from tests.activities.email.events import candidate_event
 from tests.fixtures.mail import RESUME_URL_BASE
-from workflows.codes import EventType, TerminationReason, WithdrawReason
-from workflows.events import SessionEvent
-from workflows.models import Locale
 
 CANDIDATE_TYPES = [
     EventType.SUSPENDED,

@@ -13,15 +13,15 @@ from pydantic import SecretStr
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.database.store import Store
 from activities.hris.activities import HrisActivities
 from activities.hris.payload import hris_body
 from activities.hris.signing import new_secret
 from config import Settings
-from starter.hris_inbox import HrisInbox, ScriptedResponse
+from contract.codes import EventType
+from contract.events import DeliveryOutcome, SessionEvent
+from devstack.hris_inbox import HrisInbox, ScriptedResponse
+from store.store import Store
 from tests.fixtures.database import make_event
-from workflows.codes import EventType
-from workflows.events import DeliveryOutcome, SessionEvent
 
 
 @pytest.fixture

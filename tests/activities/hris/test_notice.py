@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 import httpx
 from temporalio.testing import ActivityEnvironment
 
-from activities.database.store import Store
 from activities.hris.activities import HrisActivities
 from activities.hris.payload import notice_body
 from config import Settings
-from starter.hris_inbox import HrisInbox
-from workflows.data_rights import ErasureOutcome, ErasureStatus, erasure_notice
+from contract.data_rights import ErasureOutcome, ErasureStatus, erasure_notice
+from devstack.hris_inbox import HrisInbox
+from store.store import Store
 
 ERASED_AT = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)
 

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from activities.hris.payload import hris_body, webhook_id
+from contract.codes import EventType
+from contract.events import SessionEvent
 from tests.fixtures.database import make_event
-from workflows.codes import EventType
-from workflows.events import SessionEvent
 
 HRIS_TYPES = [t for t in EventType if t.goes_to_hris]
 

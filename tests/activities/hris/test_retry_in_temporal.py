@@ -17,14 +17,14 @@ with workflow.unsafe.imports_passed_through():
     from temporalio.testing import WorkflowEnvironment
     from temporalio.worker import Worker
 
-    from activities.database.store import Store
     from activities.hris.activities import HrisActivities
     from config import Settings
-    from starter.hris_inbox import HrisInbox, ScriptedResponse
+    from contract.events import DeliveryOutcome, SessionEvent
+    from devstack.hris_inbox import HrisInbox, ScriptedResponse
+    from runtime.converter import data_converter
+    from runtime.worker import SANDBOX
+    from store.store import Store
     from tests.fixtures.database import make_event
-    from worker import SANDBOX
-    from workflows.converter import data_converter
-    from workflows.events import DeliveryOutcome, SessionEvent
 
 
 @workflow.defn

@@ -11,9 +11,9 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 
-from activities.database import Store
 from config import Settings
 from starter.api import create_app
+from store import Store
 from tests.fixtures.api import serving
 from tests.starter.api.helpers import KEYS
 

@@ -9,11 +9,11 @@ from typing import Any
 import httpx
 import pytest
 
-from activities.database import Store
-from starter.hris_inbox import HrisInbox
-from tests.activities.database.data_rights import every_report
-from tests.activities.database.helpers import fetch
+from devstack.hris_inbox import HrisInbox
+from store import Store
 from tests.starter.api.helpers import HR, OPS, PLATFORM, auth, started
+from tests.store.data_rights import every_report
+from tests.store.helpers import fetch
 
 ACTOR = {"id": "hr-3", "name": "Dana Whitfield"}
 ANN = ("Ann Lee", "ann.lee@example.com", "+8613800000000")

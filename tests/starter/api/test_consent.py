@@ -7,9 +7,9 @@ import json
 
 import httpx
 
-from activities.database import Store
-from tests.activities.database.helpers import fetch
+from store import Store
 from tests.starter.api.helpers import HR, PLATFORM, start_body
+from tests.store.helpers import fetch
 
 CONSENT = {
     "notice_version": "ai-interview-2024-05",

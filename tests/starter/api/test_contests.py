@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from starter.mailbox import Mailbox
+from devstack.mailbox import Mailbox
 from tests.fixtures.contest import STATEMENT, TERMINATION, link_token
 from tests.starter.api.helpers import HR, PLATFORM, started
 

@@ -10,10 +10,10 @@ import httpx
 from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
-from activities.database import Store
 from config import Settings
 from starter.api import create_app
 from starter.api.heartbeats import HeartbeatGate
+from store import Store
 from tests.fixtures.database import recorded
 from tests.starter.api.helpers import PLATFORM, started
 

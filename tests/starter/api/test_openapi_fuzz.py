@@ -29,12 +29,12 @@ from schemathesis.core.result import Ok
 from temporalio.testing import WorkflowEnvironment
 
 from config import Settings
+from runtime.converter import data_converter
+from runtime.worker import running_worker
 from starter.api_command import running_api
 from tests.fixtures.temporal import binary
 from tests.starter.api.helpers import KEYS, start_body
-from worker import running_worker
 from workflows import search
-from workflows.converter import data_converter
 
 EXAMPLES = int(os.environ.get("EXITFLOW_FUZZ_EXAMPLES", "12"))
 """Examples per operation and mode; CI keeps the default so the run stays under a minute."""

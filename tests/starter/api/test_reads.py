@@ -9,9 +9,9 @@ from structlog.testing import capture_logs
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from activities.database import Store
 from config import Settings
 from starter.api import create_app
+from store import Store
 from tests.starter.api.helpers import HR, OPS, PLATFORM, start_body, started
 
 

@@ -18,11 +18,11 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from temporalio.client import Client
 
-from activities.database import Store
-from activities.database.reports import ReportOptions, run_report
 from config import Settings
+from reports import ReportOptions, run_report
 from starter.api import create_app
-from tests.activities.database.reports.world import MAY, record_world
+from store import Store
+from tests.reports.world import MAY, record_world
 from tests.starter.api.helpers import HR, KEYS, OPS, PLATFORM
 
 _MAY = {"since": "2024-05-01T00:00:00Z", "until": "2024-06-01T00:00:00Z"}

@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from fastapi import FastAPI
 
-from activities.resume_tokens import open_resume_token
-from starter.mailbox import Mailbox
+from devstack.mailbox import Mailbox
+from links.resume import open_resume_token
 from tests.fixtures.mail import plain_text
 from tests.starter.api.conftest import RESUME_TOKEN_SECRET
 from tests.starter.api.helpers import PLATFORM, started

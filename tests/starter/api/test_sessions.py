@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from activities.database import Store
+from store import Store
 from tests.starter.api.helpers import HR, OPS, PLATFORM, started
 
 _VIDEO = {"stage": "self_intro", "segment_id": "seg-1", "kind": "video", "video_seconds": 95}

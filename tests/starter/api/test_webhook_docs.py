@@ -9,11 +9,11 @@ import pytest
 from fastapi import FastAPI
 
 from activities.hris.payload import hris_body, notice_body
+from contract.codes import EventType
+from contract.data_rights import ErasureOutcome, ErasureStatus, ScrubCounts, erasure_notice
 from starter.api.webhook_docs import ErasureBody, SessionEventBody, document_webhooks
 from tests.activities.email.events import candidate_event
 from tests.fixtures.database import make_event
-from workflows.codes import EventType
-from workflows.data_rights import ErasureOutcome, ErasureStatus, ScrubCounts, erasure_notice
 
 HRIS_TYPES = [t for t in EventType if t.goes_to_hris]
 

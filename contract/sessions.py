@@ -1,0 +1,332 @@
+"""The messages of ``InterviewSessionWorkflow``, shaped as the contract's HTTP bodies.
+
+A platform that speaks Temporal directly sends these as JSON; the HTTP API sends the same.
+Field limits live here, once, so that every entrance refuses the same things.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from contract.codes import (
+    ContestStatus,
+    DownstreamKind,
+    DownstreamStatus,
+    ExitKind,
+    FaultCause,
+    SessionStatus,
+    TerminationReason,
+    WithdrawReason,
+)
+
+SESSION_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
+DEFAULT_STAGES = ("self_intro", "skill_test", "scenario_simulation")
+
+Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@/-]+$")]
+StageName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
+Locale = Literal["zh-CN", "en"]
+Channel = Literal["email", "sms"]
+
+
+class Message(BaseModel):
+    """Base of every contract message: unknown fields are refused, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        # A NUL byte is never meaningful in these texts and PostgreSQL cannot store it:
+        # refused here, at the door, instead of failing the record activity forever.
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            raise ValueError("must not contain a NUL character")
+        return value
+
+
+class Candidate(Message):
+    """The person taking the interview."""
+
+    id: Identifier
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{5,32}$")
+    locale: Locale = "zh-CN"
+
+
+class Job(Message):
+    """The job the interview is for."""
+
+    id: Identifier
+    title: str = Field(min_length=1, max_length=200)
+
+
+class DownstreamStep(Message):
+    """A step the session would lead to, scheduled at a time."""
+
+    step_id: Identifier
+    kind: DownstreamKind
+    scheduled_at: datetime
+
+
+class SessionPolicy(Message):
+    """How this session treats interruptions and whom it tells."""
+
+    resume_window_hours: float = Field(default=24, gt=0, le=24 * 30)
+    heartbeat_timeout_seconds: float = Field(default=120, ge=5, le=24 * 3600)
+    reminder_before_deadline_hours: float = Field(
+        default=2,
+        ge=0,
+        le=24 * 30,
+        description="0 sends no reminder; one that would fall before the suspension sends none.",
+    )
+    channels: list[Channel] = Field(default=["email"], max_length=2)
+    can_reapply: bool = True
+    contest_window_days: float = Field(
+        default=30,
+        ge=0,
+        le=365,
+        description="How long a terminated candidate may contest the decision; 0 allows none.",
+    )
+
+
+class Consent(Message):
+    """The notice the candidate was shown and accepted before the AI interview.
+
+    Kept with the session and in the audit entry of its start, so that what was agreed
+    to, and when, can be shown later.
+    """
+
+    notice_version: str = Field(min_length=1, max_length=64)
+    accepted_at: AwareDatetime
+    text_sha256: str | None = Field(
+        default=None,
+        pattern=r"^[0-9A-Fa-f]{64}$",
+        description="SHA-256 (hex) of the notice text as shown to the candidate.",
+    )
+
+    @field_validator("text_sha256")
+    @classmethod
+    def _lower_hex(cls, value: str | None) -> str | None:
+        # One spelling of a digest, so that a repeated start compares equal either way.
+        return value.lower() if value is not None else None
+
+
+class StartSession(Message):
+    """Input of ``InterviewSessionWorkflow``: the ``POST /v1/sessions`` body."""
+
+    session_id: str = Field(pattern=SESSION_ID_PATTERN)
+    candidate: Candidate
+    job: Job
+    interviewer_id: Identifier
+    stages: list[StageName] = Field(default_factory=lambda: list(DEFAULT_STAGES), min_length=1)
+    downstream: list[DownstreamStep] = Field(default_factory=list, max_length=20)
+    policy: SessionPolicy = Field(default_factory=SessionPolicy)
+    consent: Consent | None = None
+    """Optional: sessions started without one (and their recorded histories) still work."""
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> StartSession:
+        if len(set(self.stages)) != len(self.stages):
+            raise ValueError("stages must not repeat")
+        step_ids = [step.step_id for step in self.downstream]
+        if len(set(step_ids)) != len(step_ids):
+            raise ValueError("downstream step_id values must not repeat")
+        return self
+
+
+class ClientInfo(Message):
+    """What the candidate's browser told the platform; every field optional."""
+
+    ip: str | None = Field(default=None, max_length=64)
+    browser: str | None = Field(default=None, max_length=64)
+    browser_version: str | None = Field(default=None, max_length=64)
+    os: str | None = Field(default=None, max_length=64)
+    device: str | None = Field(default=None, max_length=64)
+    network_latency_ms: float | None = Field(default=None, ge=0)
+
+
+class SegmentInput(Message):
+    """One saved piece of work: a video answer or a block of assessment questions."""
+
+    stage: StageName
+    segment_id: Identifier
+    kind: Literal["video", "assessment"]
+    video_seconds: float | None = Field(default=None, ge=0, le=24 * 3600)
+    questions_answered: int | None = Field(default=None, ge=0, le=10_000)
+    questions_correct: int | None = Field(default=None, ge=0, le=10_000)
+    artifact_uri: str | None = Field(default=None, max_length=2048)
+
+    @model_validator(mode="after")
+    def _correct_within_answered(self) -> SegmentInput:
+        if self.questions_correct is not None and self.questions_correct > (
+            self.questions_answered or 0
+        ):
+            raise ValueError("questions_correct cannot exceed questions_answered")
+        return self
+
+
+class Segment(SegmentInput):
+    """A segment as kept: what was sent and when it was saved."""
+
+    saved_at: datetime
+
+
+class HeartbeatInput(Message):
+    """Signal payload: the candidate's page is alive."""
+
+    client: ClientInfo | None = None
+
+
+class FaultInput(Message):
+    """The platform reports that the session broke."""
+
+    cause: FaultCause
+    detail: str | None = Field(default=None, max_length=2000)
+    client: ClientInfo | None = None
+
+
+class FaultAck(BaseModel):
+    """What the platform gets back from a reported fault."""
+
+    status: SessionStatus
+    resume_deadline: datetime
+    resume_token: str
+
+
+class ResumeInput(Message):
+    """The candidate is back, carrying the token of the suspension."""
+
+    resume_token: str = Field(min_length=1, max_length=512)
+
+
+class WithdrawInput(Message):
+    """The candidate quits on purpose."""
+
+    reason_code: WithdrawReason
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class Actor(Message):
+    """The HR person who decided."""
+
+    id: Identifier
+    name: str = Field(min_length=1, max_length=200)
+
+
+class TerminateInput(Message):
+    """The employer stops the interview; the explanation is sent to the candidate."""
+
+    reason_code: TerminationReason
+    explanation: str = Field(min_length=20, max_length=2000)
+    actor: Actor
+
+
+class CompleteInput(Message):
+    """The interview finished normally."""
+
+
+class FaultInfo(BaseModel):
+    """A fault as kept with its exit, for the candidate's record and for analytics."""
+
+    cause: FaultCause | None = None
+    detail: str | None = None
+    client: ClientInfo | None = None
+
+
+class ExitRecord(BaseModel):
+    """One exit of a session: who or what ended it, why, when and where."""
+
+    exit_id: str
+    kind: ExitKind
+    reason_code: str
+    at: datetime
+    stage: str
+    comment: str | None = None
+    explanation: str | None = None
+    actor: Actor | None = None
+    notice_text: str | None = None
+    fault: FaultInfo | None = None
+
+
+class ExitReceipt(BaseModel):
+    """What the candidate (or HR) gets back when an exit is recorded."""
+
+    exit_id: str
+    kind: ExitKind
+    reason_code: str
+    at: datetime
+    message: str
+    can_reapply: bool
+    notice_text: str | None = None
+
+
+class DownstreamView(BaseModel):
+    """A downstream step as the session sees it."""
+
+    step_id: str
+    kind: DownstreamKind
+    scheduled_at: datetime
+    status: DownstreamStatus
+
+
+class Contest(BaseModel):
+    """A candidate's contest of one termination and, once made, HR's decision on it."""
+
+    contest_id: str
+    exit_id: str
+    """The termination contested."""
+    statement: str
+    contested_at: datetime
+    status: ContestStatus
+    decided_at: datetime | None = None
+    decided_by: Actor | None = None
+    decision_explanation: str | None = None
+
+
+class ContestView(BaseModel):
+    """Whether the latest termination may be contested, until when, and the contest if filed."""
+
+    exit_id: str
+    deadline: datetime
+    """When the contest window closes (or closed)."""
+    contest: Contest | None = None
+
+
+class SessionView(BaseModel):
+    """Everything a reader needs about a session, at one moment."""
+
+    session_id: str
+    status: SessionStatus
+    current_stage: str
+    completed_segments: list[Segment]
+    exit: ExitRecord | None
+    resume_deadline: datetime | None
+    downstream: list[DownstreamView]
+    candidate_id: str
+    job_id: str
+    interviewer_id: str
+    exits: list[ExitRecord] = Field(default_factory=list)
+    consent: Consent | None = None
+    contest: ContestView | None = None
+
+
+class ExitPreview(BaseModel):
+    """What quitting now would mean, in the candidate's language."""
+
+    saved_segments: int
+    can_reenter: bool = False
+    can_reapply: bool
+    confirmation: str
+    message: str

@@ -1,0 +1,103 @@
+"""Idempotent session start: one workflow per ``session_id``, the same body or a 409.
+
+Temporal decides, not the API: the start uses ``USE_EXISTING`` for a running session and
+``REJECT_DUPLICATE`` for a closed one, so concurrent identical starts meet at the server
+and exactly one of them is told it started the workflow. Whether a repeat carries the same
+body is checked against the input stored in the workflow's first history event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from contract.codes import ErrorCode
+from contract.sessions import StartSession
+from sessions.client import SessionRefused
+from workflows.session import InterviewSessionWorkflow, session_workflow_id
+
+
+@dataclass(frozen=True)
+class StartOutcome:
+    """Which workflow holds the session and whether this call created it."""
+
+    workflow_id: str
+    created: bool
+    body: StartSession
+
+
+async def start_session(client: Client, task_queue: str, body: StartSession) -> StartOutcome:
+    """Start the session's workflow, or find the one this same body started before.
+
+    Raises:
+        SessionRefused: ``session_conflict`` when the session exists with another body,
+            ``invalid_field`` for a reminder further ahead than any resume window.
+    """
+    workflow_id = session_workflow_id(body.session_id)
+    try:
+        handle = await client.start_workflow(
+            InterviewSessionWorkflow.run,
+            body,
+            id=workflow_id,
+            task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+        created = _started_by_this_call(handle)
+    except WorkflowAlreadyStartedError:
+        created = False
+    if created:
+        return StartOutcome(workflow_id=workflow_id, created=True, body=body)
+    stored = await stored_start(client, body.session_id)
+    if stored is None or stored.model_dump(mode="json") != body.model_dump(mode="json"):
+        raise SessionRefused(
+            ErrorCode.SESSION_CONFLICT,
+            "A session with this session_id already exists with a different body.",
+            {"session_id": body.session_id, "fields": _differing_fields(stored, body)},
+        )
+    return StartOutcome(workflow_id=workflow_id, created=False, body=stored)
+
+
+async def stored_start(client: Client, session_id: str) -> StartSession | None:
+    """The ``POST /v1/sessions`` body a session's workflow was started with, or None.
+
+    Raises:
+        SessionRefused: ``session_not_found`` when no workflow has this session's id.
+    """
+    handle = client.get_workflow_handle(session_workflow_id(session_id))
+    try:
+        async for event in handle.fetch_history_events(page_size=1):
+            if event.event_type != EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+                return None
+            payloads = event.workflow_execution_started_event_attributes.input.payloads
+            [start] = await client.data_converter.decode(payloads, [StartSession])
+            return start if isinstance(start, StartSession) else None
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise SessionRefused(ErrorCode.SESSION_NOT_FOUND, "No session has this id.") from err
+        raise
+    return None
+
+
+def _started_by_this_call(handle: WorkflowHandle[Any, Any]) -> bool:
+    # The server says in its start response whether this request created the execution;
+    # the SDK keeps that response on the handle but offers no public accessor for it yet.
+    response = getattr(handle, "_start_workflow_response", None)
+    return bool(getattr(response, "started", False))
+
+
+def _differing_fields(stored: StartSession | None, body: StartSession) -> list[dict[str, str]]:
+    if stored is None:
+        return []
+    before, after = stored.model_dump(mode="json"), body.model_dump(mode="json")
+    return [
+        {"field": name, "message": "differs from the body the session was started with"}
+        for name in after
+        if before.get(name) != after[name]
+    ]

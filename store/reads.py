@@ -1,0 +1,220 @@
+"""What readers (API, CLI, reports) get back from the store: a session's view, an exits page."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contract.codes import DownstreamKind, DownstreamStatus, ExitKind, FaultCause, SessionStatus
+from contract.sessions import (
+    Actor,
+    ClientInfo,
+    Consent,
+    DownstreamView,
+    ExitRecord,
+    FaultInfo,
+    Segment,
+    SessionView,
+)
+from store.rows import SUSPENDING_KINDS
+from store.tables import DownstreamStepRow, ExitRow, SegmentRow, SessionRow
+
+_OPEN_EXIT_STATUSES = frozenset(
+    {
+        SessionStatus.SUSPENDED,
+        SessionStatus.WITHDRAWN,
+        SessionStatus.TERMINATED,
+        SessionStatus.EXPIRED,
+    }
+)
+
+
+class InvalidCursor(ValueError):
+    """A ``cursor`` that this store did not hand out."""
+
+
+class StoredExit(BaseModel):
+    """One row of ``exits``: an exit flattened with its session's ids, for analytics.
+
+    ``resumed_at`` / ``expired_at`` are set on a ``system_fault`` or ``abandoned`` exit
+    once the session was resumed, or its resume window closed.
+    """
+
+    model_config = ConfigDict(from_attributes=True)
+
+    exit_id: str
+    session_id: str
+    candidate_id: str
+    job_id: str
+    interviewer_id: str
+    kind: ExitKind
+    reason_code: str
+    stage: str
+    at: datetime
+    comment: str | None = None
+    explanation: str | None = None
+    notice_text: str | None = None
+    actor_id: str | None = None
+    actor_name: str | None = None
+    fault_cause: str | None = None
+    fault_detail: str | None = None
+    client_ip: str | None = None
+    client_browser: str | None = None
+    client_browser_version: str | None = None
+    client_os: str | None = None
+    client_device: str | None = None
+    client_network_latency_ms: float | None = None
+    resumed_at: datetime | None = None
+    expired_at: datetime | None = None
+
+    def to_record(self) -> ExitRecord:
+        """The exit in the shape the workflow and the API use."""
+        actor = (
+            Actor(id=self.actor_id, name=self.actor_name)
+            if self.actor_id and self.actor_name
+            else None
+        )
+        fault = None
+        if self.kind is ExitKind.SYSTEM_FAULT or self.fault_cause or self.fault_detail:
+            client = ClientInfo(
+                ip=self.client_ip,
+                browser=self.client_browser,
+                browser_version=self.client_browser_version,
+                os=self.client_os,
+                device=self.client_device,
+                network_latency_ms=self.client_network_latency_ms,
+            )
+            fault = FaultInfo(
+                cause=FaultCause(self.fault_cause) if self.fault_cause else None,
+                detail=self.fault_detail,
+                client=client if client.model_dump(exclude_none=True) else None,
+            )
+        return ExitRecord(
+            exit_id=self.exit_id,
+            kind=self.kind,
+            reason_code=self.reason_code,
+            at=self.at,
+            stage=self.stage,
+            comment=self.comment,
+            explanation=self.explanation,
+            actor=actor,
+            notice_text=self.notice_text,
+            fault=fault,
+        )
+
+
+class ExitPage(BaseModel):
+    """One page of exits, newest first; pass ``next_cursor`` back for the next page."""
+
+    items: list[StoredExit]
+    next_cursor: str | None = None
+
+
+def encode_cursor(last: StoredExit) -> str:
+    """An opaque cursor that resumes listing right after ``last``."""
+    raw = json.dumps({"at": last.at.isoformat(), "id": last.exit_id}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """The (at, exit_id) position a cursor stands for.
+
+    Raises:
+        InvalidCursor: When the cursor was not made by ``encode_cursor``.
+    """
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        data = json.loads(raw)
+        return datetime.fromisoformat(data["at"]), str(data["id"])
+    except (binascii.Error, ValueError, KeyError, TypeError) as err:
+        raise InvalidCursor("cursor is not one this server handed out") from err
+
+
+def _current_exit(records: Sequence[ExitRecord], status: SessionStatus) -> ExitRecord | None:
+    """The exit that defines the session now, as the workflow's view has it."""
+    if not records or status not in _OPEN_EXIT_STATUSES:
+        return None
+    latest = records[-1]
+    if status is SessionStatus.SUSPENDED and latest.kind not in SUSPENDING_KINDS:
+        # Suspended after its termination was overturned: the termination no longer defines
+        # it (the workflow clears its exit on reinstatement); it stays in ``exits``.
+        return None
+    return latest
+
+
+def session_view(
+    session: SessionRow,
+    segments: Sequence[SegmentRow],
+    exits: Sequence[ExitRow],
+    downstream: Sequence[DownstreamStepRow],
+) -> SessionView:
+    """The contract's session view, rebuilt from stored rows.
+
+    ``exit`` is the latest exit while it still defines the session (suspended or ended by
+    it); after a resume or a completion it is None and the history stays in ``exits``.
+    """
+    status = SessionStatus(session.status)
+    records = [StoredExit.model_validate(row).to_record() for row in exits]
+    completed = [Segment.model_validate(row, from_attributes=True) for row in segments]
+    return SessionView(
+        session_id=session.session_id,
+        status=status,
+        current_stage=session.current_stage,
+        completed_segments=completed,
+        exit=_current_exit(records, status),
+        resume_deadline=session.resume_deadline if status is SessionStatus.SUSPENDED else None,
+        downstream=[
+            DownstreamView(
+                step_id=step.step_id,
+                kind=DownstreamKind(step.kind),
+                scheduled_at=step.scheduled_at,
+                status=DownstreamStatus(step.status),
+            )
+            for step in downstream
+        ],
+        candidate_id=session.candidate_id,
+        job_id=session.job_id,
+        interviewer_id=session.interviewer_id,
+        exits=records,
+        consent=_consent(session),
+    )
+
+
+def _consent(session: SessionRow) -> Consent | None:
+    if session.consent_notice_version is None or session.consent_accepted_at is None:
+        return None
+    return Consent(
+        notice_version=session.consent_notice_version,
+        accepted_at=session.consent_accepted_at,
+        text_sha256=session.consent_text_sha256,
+    )
+
+
+async def read_session_view(session: AsyncSession, session_id: str) -> SessionView | None:
+    """The session's rows, read in one transaction, as :func:`session_view`; None if unknown."""
+    row = await session.get(SessionRow, session_id)
+    if row is None:
+        return None
+    segments = await session.scalars(
+        select(SegmentRow)
+        .where(SegmentRow.session_id == session_id)
+        .order_by(SegmentRow.saved_at, SegmentRow.segment_id)
+    )
+    exits = await session.scalars(
+        select(ExitRow)
+        .where(ExitRow.session_id == session_id)
+        .order_by(ExitRow.at, ExitRow.exit_id)
+    )
+    steps = await session.scalars(
+        select(DownstreamStepRow)
+        .where(DownstreamStepRow.session_id == session_id)
+        .order_by(DownstreamStepRow.scheduled_at, DownstreamStepRow.step_id)
+    )
+    return session_view(row, segments.all(), exits.all(), steps.all())
