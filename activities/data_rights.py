@@ -1,4 +1,4 @@
-"""Temporal activities of candidate data rights: thin adapters over ``CandidateRights``."""
+"""Temporal activities of candidate data rights: thin adapters over ``Store.rights``."""
 
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ from contract.data_rights import (
     RetentionQuery,
     ScrubCounts,
 )
-from store.rights import CandidateRights
-from store.store import Store
+from store import Store
 
 
 class DataRightsActivities:
@@ -23,7 +22,7 @@ class DataRightsActivities:
 
     def __init__(self, store: Store) -> None:
         """Bind the activities to ``store``."""
-        self._rights = CandidateRights(store)
+        self._rights = store.rights
         self._log = structlog.get_logger()
 
     @activity.defn

@@ -16,7 +16,7 @@ from contract.events import (
     LastSeenRequest,
     SessionEvent,
 )
-from store.store import Store
+from store import Store
 
 
 class RecordDelivery(BaseModel):
@@ -64,7 +64,7 @@ class DatabaseActivities:
     @activity.defn
     async def read_last_seen(self, request: LastSeenRequest) -> LastSeen:
         """The session page's latest heartbeat through the API (a local activity)."""
-        return await self._store.last_seen(request.session_id, request.as_of)
+        return await self._store.last_seen(request.session_id, as_of=request.as_of)
 
     @activity.defn
     async def record_delivery(self, delivery: RecordDelivery) -> None:
@@ -76,7 +76,7 @@ class DatabaseActivities:
         outcome = delivery.outcome
         log = self._log.bind(event_id=delivery.event_id, channel=outcome.channel)
         try:
-            await self._store.note_delivery(delivery.event_id, outcome)
+            await self._store.note_delivery(delivery.event_id, outcome=outcome)
         except ValueError as err:
             log.error("delivery_not_recorded", error=str(err))
             raise ApplicationError(

@@ -14,7 +14,7 @@ from email.utils import parsedate_to_datetime
 import structlog
 
 from contract.events import DeliveryOutcome
-from store.store import Store
+from store import Store
 
 MAX_RETRY_AFTER = timedelta(hours=1)
 _RETRYABLE_STATUSES = frozenset({408, 429})
@@ -31,7 +31,7 @@ class DeliveryLog:
 
     async def already_sent(self, event_id: str) -> bool:
         """Whether an earlier attempt delivered this event; raises if the store is unreadable."""
-        return await self._store.delivery_outcome(event_id, self._channel) == "sent"
+        return await self._store.delivery_outcome(event_id, channel=self._channel) == "sent"
 
     async def note(
         self,
@@ -41,7 +41,7 @@ class DeliveryLog:
     ) -> None:
         """Record an outcome, best-effort: a failure is logged, never raised."""
         try:
-            await self._store.note_delivery(event_id, outcome)
+            await self._store.note_delivery(event_id, outcome=outcome)
         except Exception:
             logger.exception(f"{self._channel}.note_failed", outcome=outcome.outcome)
 

@@ -14,7 +14,7 @@ from activities.email.templates import render_candidate_sms
 from config import Settings
 from contract.events import DeliveryOutcome, SessionEvent
 from links.resume import resume_token_key
-from store.store import Store
+from store import Store
 
 CHANNEL = "sms"
 UNAVAILABLE = "sms_unavailable"

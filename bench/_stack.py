@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import os
 import random
+import secrets
 import shutil
 import signal
 import socket
@@ -338,6 +339,7 @@ class Stack:
     mail: Mailboxes
     secret: str
     task_queue: str = "bench-sessions"
+    resume_token_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     def worker_env(self, **extra: str) -> dict[str, str]:
         """The ``EXITFLOW_*`` environment of a worker process on this stack."""
@@ -351,6 +353,7 @@ class Stack:
             "EXITFLOW_SMTP_TIMEOUT_SECONDS": "5",
             "EXITFLOW_HRIS_WEBHOOK_URL": self.inbox.url,
             "EXITFLOW_HRIS_WEBHOOK_SECRET": self.secret,
+            "EXITFLOW_RESUME_TOKEN_SECRET": self.resume_token_secret,
             "EXITFLOW_LOG_LEVEL": "WARNING",
             **extra,
         }

@@ -47,8 +47,7 @@ from bench._stack import (
     watched,
 )
 from contract.codes import SessionStatus
-from store import Store
-from store.liveness import Beat
+from store import Beat, Store
 from workflows.session import session_workflow_id
 
 BEAT_TIMEOUT_SECONDS = 120
@@ -196,7 +195,7 @@ async def _run_last_seen(
 
     async def see(sid: str) -> SessionStatus | None:
         if options.batched:
-            return await store.see_heartbeat(sid, datetime.now(UTC))
+            return await store.see_heartbeat(sid, at=datetime.now(UTC))
         return (await store.see_heartbeats([Beat(sid, datetime.now(UTC))]))[sid]
 
     async def note(sid: str) -> None:

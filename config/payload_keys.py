@@ -11,6 +11,8 @@ import os
 import re
 from dataclasses import dataclass
 
+from config.secrets import weakness
+
 KEY_BYTES = 32
 _KEY_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -49,6 +51,8 @@ def parse_payload_keys(raw: str) -> list[PayloadKey]:
             raise ValueError(f"payload key {key_id!r} must be {KEY_BYTES} bytes (AES-256)")
         if len(set(secret)) < 8:
             raise ValueError(f"payload key {key_id!r} is a placeholder; generate a random key")
+        if (reason := weakness(secret)) is not None:
+            raise ValueError(f"payload key {key_id!r} {reason}; generate a random key")
         if any(key.key_id == key_id for key in keys):
             raise ValueError(f"payload key id {key_id!r} appears twice")
         keys.append(PayloadKey(key_id, secret))

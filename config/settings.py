@@ -10,28 +10,30 @@ import base64
 import binascii
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from config.payload_keys import parse_payload_keys
+from config.secrets import api_key_entries, is_placeholder, refuse_shared, refuse_weak, weakness
 
 VAR_DIR = Path("var")
-
-_PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "password", "test", "dev", "xxx"}
-
-
-def _refuse_placeholder(value: SecretStr | None, name: str) -> SecretStr | None:
-    if value is not None and value.get_secret_value().strip().lower() in _PLACEHOLDER_SECRETS:
-        raise ValueError(f"{name} is a placeholder; set a real secret")
-    return value
 
 
 class Settings(BaseSettings):
     """Everything exitflow reads from its environment.
 
-    Secrets have no working default: the embedded stack (``exitflow up``) generates its own
-    and passes them in explicitly.
+    Secrets have no working default, and a weak one stops the process at start (see
+    ``config/secrets.py``): the embedded stack (``exitflow up``) generates its own and passes
+    them in explicitly, through :meth:`for_dev_stack`.
     """
 
     model_config = SettingsConfigDict(
@@ -76,10 +78,37 @@ class Settings(BaseSettings):
     metrics_bind: str | None = None
     """``host:port`` of the worker's Prometheus endpoint; unset means no endpoint."""
 
+    # Never read from the environment: only ``for_dev_stack`` sets it.
+    _dev_stack: bool = PrivateAttr(default=False)
+
+    @classmethod
+    def for_dev_stack(cls, **values: Any) -> Settings:
+        """The embedded development stack's settings (``exitflow up``), which makes its own
+        secrets; it alone may run without :meth:`require_resume_token_secret`'s secret."""
+        settings = cls(**values)
+        settings._dev_stack = True
+        return settings
+
+    @property
+    def dev_stack(self) -> bool:
+        """Whether these are the embedded development stack's settings."""
+        return self._dev_stack
+
+    def require_resume_token_secret(self) -> None:
+        """Refuse to start a process that issues candidate links without a secret to sign them.
+
+        Raises:
+            SystemExit: Without ``EXITFLOW_RESUME_TOKEN_SECRET``, outside the dev stack.
+        """
+        if self.resume_token_secret is None and not self.dev_stack:
+            raise SystemExit(
+                "exitflow: EXITFLOW_RESUME_TOKEN_SECRET is not set, so candidate links would "
+                "go out unsigned; set it to a random secret of 32 bytes or more"
+            )
+
     @field_validator("hris_webhook_secret")
     @classmethod
     def _webhook_secret_is_standard(cls, value: SecretStr | None) -> SecretStr | None:
-        value = _refuse_placeholder(value, "EXITFLOW_HRIS_WEBHOOK_SECRET")
         if value is None:
             return None
         raw = value.get_secret_value()
@@ -91,20 +120,43 @@ class Settings(BaseSettings):
             raise ValueError(
                 "EXITFLOW_HRIS_WEBHOOK_SECRET is not valid base64 after whsec_"
             ) from err
-        if len(key) < 24:
-            raise ValueError("EXITFLOW_HRIS_WEBHOOK_SECRET must hold at least 24 random bytes")
+        if (reason := weakness(key)) is not None:
+            raise ValueError(
+                f"EXITFLOW_HRIS_WEBHOOK_SECRET's key {reason}; make one with: "
+                "echo whsec_$(openssl rand -base64 32)"
+            )
         return value
 
-    @field_validator("smtp_password", "resume_token_secret", "api_keys")
+    @field_validator("resume_token_secret")
     @classmethod
-    def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
-        return _refuse_placeholder(value, "secret")
+    def _resume_token_secret_is_strong(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            refuse_weak("EXITFLOW_RESUME_TOKEN_SECRET", value.get_secret_value())
+        return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _api_keys_are_strong(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            api_key_entries(value.get_secret_value())
+        return value
+
+    @field_validator("smtp_password")
+    @classmethod
+    def _smtp_password_is_real(cls, value: SecretStr | None) -> SecretStr | None:
+        # The mail provider issues it, so only a placeholder is refused, not its length.
+        if value is not None and is_placeholder(value.get_secret_value()):
+            raise ValueError("EXITFLOW_SMTP_PASSWORD is a placeholder; set the real password")
+        return value
 
     @field_validator("payload_keys")
     @classmethod
     def _payload_keys_are_real(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
-            parse_payload_keys(value.get_secret_value())
+            try:
+                parse_payload_keys(value.get_secret_value())
+            except ValueError as err:
+                raise ValueError(f"EXITFLOW_PAYLOAD_KEYS: {err}") from None
         return value
 
     @model_validator(mode="after")
@@ -114,6 +166,32 @@ class Settings(BaseSettings):
                 "EXITFLOW_HRIS_WEBHOOK_SECRET is required when EXITFLOW_HRIS_WEBHOOK_URL is set"
             )
         return self
+
+    @model_validator(mode="after")
+    def _no_secret_serves_twice(self) -> Settings:
+        refuse_shared(self._secrets())
+        return self
+
+    def _secrets(self) -> list[tuple[str, list[bytes]]]:
+        """Every configured secret's purpose and forms (as written and decoded)."""
+        named = [
+            (name, [value.get_secret_value().encode()])
+            for name, value in (
+                ("EXITFLOW_RESUME_TOKEN_SECRET", self.resume_token_secret),
+                ("EXITFLOW_SMTP_PASSWORD", self.smtp_password),
+            )
+            if value is not None
+        ]
+        if self.hris_webhook_secret is not None and self.hris_webhook_key is not None:
+            raw = self.hris_webhook_secret.get_secret_value().encode()
+            named.append(("EXITFLOW_HRIS_WEBHOOK_SECRET", [raw, self.hris_webhook_key]))
+        if self.api_keys is not None:
+            for role, key in api_key_entries(self.api_keys.get_secret_value()):
+                named.append((f"EXITFLOW_API_KEYS ({role})", [key.encode()]))
+        if self.payload_keys is not None:
+            for entry in parse_payload_keys(self.payload_keys.get_secret_value()):
+                named.append((f"EXITFLOW_PAYLOAD_KEYS ({entry.key_id})", [entry.secret]))
+        return named
 
     @property
     def hris_webhook_key(self) -> bytes | None:
@@ -125,5 +203,25 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    """The process-wide settings, read once from the environment."""
-    return Settings()
+    """The process-wide settings, read once from the environment.
+
+    Raises:
+        SystemExit: When the environment is refused, naming each variable and why (never
+            its value).
+    """
+    try:
+        return Settings()
+    except ValidationError as err:
+        raise SystemExit(configuration_refused(err)) from None
+
+
+def configuration_refused(err: ValidationError) -> str:
+    """The message a process stops with when its ``EXITFLOW_*`` variables are refused."""
+    lines = []
+    for error in err.errors(include_input=False, include_url=False):
+        message = str(error["msg"]).removeprefix("Value error, ")
+        variable = "_".join(str(part) for part in error["loc"]).upper()
+        if variable and not message.startswith("EXITFLOW_"):
+            message = f"EXITFLOW_{variable}: {message}"
+        lines.append(message)
+    return "exitflow refuses its configuration:\n  " + "\n  ".join(lines)

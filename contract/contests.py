@@ -13,17 +13,17 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from contract.codes import ContestStatus, SessionStatus
-from contract.sessions import Actor, Identifier, Message
+from contract.sessions import Actor, ContractInput, Identifier
 
 
-class ContestInput(Message):
+class ContestInput(ContractInput):
     """The candidate contests the termination, in their own words."""
 
     contest_token: str = Field(min_length=1, max_length=512)
     statement: str = Field(min_length=1, max_length=4000)
 
 
-class ContestDecision(Message):
+class ContestDecision(ContractInput):
     """HR's decision on a contest; the explanation is sent to the candidate."""
 
     outcome: Literal["upheld", "overturned"]

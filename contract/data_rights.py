@@ -13,20 +13,20 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from contract.sessions import Actor, Message
+from contract.sessions import Actor, ContractInput
 
 CANDIDATE_ERASED = "candidate.erased"
 """``type`` of the webhook that tells the HR system to erase the candidate too."""
 
 
-class HoldInput(Message):
+class HoldInput(ContractInput):
     """``PUT /v1/candidates/{id}/hold``: keep the candidate's data for a legal matter."""
 
     reason: str = Field(min_length=1, max_length=2000, description="The matter, for HR.")
     actor: Actor
 
 
-class LiftHoldInput(Message):
+class LiftHoldInput(ContractInput):
     """``POST /v1/candidates/{id}/hold/lift``: the legal matter is over."""
 
     actor: Actor
@@ -55,7 +55,7 @@ class HoldStatus(BaseModel):
     history: list[Hold]
 
 
-class ErasureInput(Message):
+class ErasureInput(ContractInput):
     """``POST /v1/candidates/{id}/erasure``: the candidate asked to be forgotten."""
 
     actor: Actor

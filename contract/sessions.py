@@ -7,7 +7,7 @@ Field limits live here, once, so that every entrance refuses the same things.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -39,8 +39,8 @@ Locale = Literal["zh-CN", "en"]
 Channel = Literal["email", "sms"]
 
 
-class Message(BaseModel):
-    """Base of every contract message: unknown fields are refused, not silently dropped."""
+class ContractInput(BaseModel):
+    """Base of every input the contract accepts: unknown fields are refused, not dropped."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -55,7 +55,7 @@ class Message(BaseModel):
         return value
 
 
-class Candidate(Message):
+class Candidate(ContractInput):
     """The person taking the interview."""
 
     id: Identifier
@@ -65,14 +65,14 @@ class Candidate(Message):
     locale: Locale = "zh-CN"
 
 
-class Job(Message):
+class Job(ContractInput):
     """The job the interview is for."""
 
     id: Identifier
     title: str = Field(min_length=1, max_length=200)
 
 
-class DownstreamStep(Message):
+class DownstreamStep(ContractInput):
     """A step the session would lead to, scheduled at a time."""
 
     step_id: Identifier
@@ -80,7 +80,7 @@ class DownstreamStep(Message):
     scheduled_at: datetime
 
 
-class SessionPolicy(Message):
+class SessionPolicy(ContractInput):
     """How this session treats interruptions and whom it tells."""
 
     resume_window_hours: float = Field(default=24, gt=0, le=24 * 30)
@@ -101,7 +101,7 @@ class SessionPolicy(Message):
     )
 
 
-class Consent(Message):
+class Consent(ContractInput):
     """The notice the candidate was shown and accepted before the AI interview.
 
     Kept with the session and in the audit entry of its start, so that what was agreed
@@ -123,7 +123,7 @@ class Consent(Message):
         return value.lower() if value is not None else None
 
 
-class StartSession(Message):
+class StartSession(ContractInput):
     """Input of ``InterviewSessionWorkflow``: the ``POST /v1/sessions`` body."""
 
     session_id: str = Field(pattern=SESSION_ID_PATTERN)
@@ -146,7 +146,7 @@ class StartSession(Message):
         return self
 
 
-class ClientInfo(Message):
+class ClientInfo(ContractInput):
     """What the candidate's browser told the platform; every field optional."""
 
     ip: str | None = Field(default=None, max_length=64)
@@ -157,7 +157,7 @@ class ClientInfo(Message):
     network_latency_ms: float | None = Field(default=None, ge=0)
 
 
-class SegmentInput(Message):
+class SegmentInput(ContractInput):
     """One saved piece of work: a video answer or a block of assessment questions."""
 
     stage: StageName
@@ -183,13 +183,13 @@ class Segment(SegmentInput):
     saved_at: datetime
 
 
-class HeartbeatInput(Message):
+class HeartbeatInput(ContractInput):
     """Signal payload: the candidate's page is alive."""
 
     client: ClientInfo | None = None
 
 
-class FaultInput(Message):
+class FaultInput(ContractInput):
     """The platform reports that the session broke."""
 
     cause: FaultCause
@@ -205,27 +205,27 @@ class FaultAck(BaseModel):
     resume_token: str
 
 
-class ResumeInput(Message):
+class ResumeInput(ContractInput):
     """The candidate is back, carrying the token of the suspension."""
 
     resume_token: str = Field(min_length=1, max_length=512)
 
 
-class WithdrawInput(Message):
+class WithdrawInput(ContractInput):
     """The candidate quits on purpose."""
 
     reason_code: WithdrawReason
     comment: str | None = Field(default=None, max_length=2000)
 
 
-class Actor(Message):
+class Actor(ContractInput):
     """The HR person who decided."""
 
     id: Identifier
     name: str = Field(min_length=1, max_length=200)
 
 
-class TerminateInput(Message):
+class TerminateInput(ContractInput):
     """The employer stops the interview; the explanation is sent to the candidate."""
 
     reason_code: TerminationReason
@@ -233,7 +233,7 @@ class TerminateInput(Message):
     actor: Actor
 
 
-class CompleteInput(Message):
+class CompleteInput(ContractInput):
     """The interview finished normally."""
 
 
@@ -245,19 +245,53 @@ class FaultInfo(BaseModel):
     client: ClientInfo | None = None
 
 
-class ExitRecord(BaseModel):
-    """One exit of a session: who or what ended it, why, when and where."""
+class ExitFacts(BaseModel):
+    """An exit as the HR system reads it in a webhook's ``exit`` (contract §4).
+
+    Free text appears only where the exit's kind has some; unknown keys are refused, so the
+    webhook documentation and what is sent cannot drift.
+    """
+
+    model_config = ConfigDict(extra="forbid")
 
     exit_id: str
     kind: ExitKind
     reason_code: str
     at: datetime
-    stage: str
     comment: str | None = None
+    """``withdrawn`` only: the candidate's own words."""
     explanation: str | None = None
+    """``terminated`` only: HR's explanation."""
     actor: Actor | None = None
+    """``terminated`` only: who in HR ended it."""
     notice_text: str | None = None
+    """``terminated`` only: the notice sent to the candidate, verbatim."""
+
+
+_FREE_TEXT_BY_KIND: dict[ExitKind, tuple[str, ...]] = {
+    ExitKind.WITHDRAWN: ("comment",),
+    ExitKind.TERMINATED: ("explanation", "actor", "notice_text"),
+}
+
+
+class ExitRecord(ExitFacts):
+    """One exit of a session: who or what ended it, why, when and where.
+
+    The one model of an exit: workflows keep it, the store flattens it into a row
+    (``store/reads.StoredExit``) and the webhook carries its ``facts()``.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    stage: str
     fault: FaultInfo | None = None
+
+    def facts(self) -> dict[str, Any]:
+        """What the HR system is told of this exit, as plain values: the free text its kind
+        carries, and only that (a ``withdrawn`` exit's ``comment`` is there even when empty).
+        """
+        shown = {"exit_id", "kind", "reason_code", "at", *_FREE_TEXT_BY_KIND.get(self.kind, ())}
+        return self.model_dump(include=shown)
 
 
 class ExitReceipt(BaseModel):

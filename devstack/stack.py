@@ -8,28 +8,19 @@ everything, the API and the worker first so that no request or activity is cut s
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import secrets
 import shutil
 import sys
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import structlog
 from pydantic import SecretStr
-from temporalio.client import Client
 
 from activities.hris.signing import new_secret
 from config import VAR_DIR, Settings
 from config.payload_keys import new_payload_key
 from contract.codes import ROLES
-from runtime.worker import connect
-from workflows import search
-
-log = structlog.get_logger()
 
 
 @dataclass(frozen=True)
@@ -68,7 +59,7 @@ def dev_secrets(var_dir: Path = VAR_DIR) -> dict[str, str]:
     kept.setdefault("resume_token_secret", secrets.token_urlsafe(32))
     kept.setdefault("payload_keys", new_payload_key("dev-1"))
     for name in sorted(api_keys):
-        kept.setdefault(name, secrets.token_urlsafe(24))
+        kept.setdefault(name, secrets.token_urlsafe(32))
     path.write_text(json.dumps(kept, indent=2))
     path.chmod(0o600)
     return kept
@@ -83,67 +74,14 @@ def _api_key_name(role: str) -> str:
     return f"api_key_{role}"
 
 
-@contextlib.asynccontextmanager
-async def temporal_dev_server(
-    ports: EmbeddedPorts, var_dir: Path, *, payload_keys: str | None = None
-) -> AsyncIterator[Client]:
-    """Run ``temporal server start-dev`` on SQLite under ``var_dir``; yield a client to it.
-
-    The client encrypts payloads with ``payload_keys`` when given.
-    """
-    flags = [f"--search-attribute={key.name}=Keyword" for key in search.ALL_KEYS]
-    log_path = var_dir / "temporal.log"
-    with log_path.open("ab") as log_file:
-        process = await asyncio.create_subprocess_exec(
-            temporal_binary(),
-            "server",
-            "start-dev",
-            f"--db-filename={var_dir / 'temporal.db'}",
-            "--ip=127.0.0.1",
-            f"--port={ports.temporal}",
-            f"--ui-port={ports.ui}",
-            "--log-level=warn",
-            *flags,
-            stdout=log_file,
-            stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            settings = Settings(
-                temporal_address=f"127.0.0.1:{ports.temporal}", payload_keys=payload_keys
-            )
-            client = await _wait_for_temporal(settings, process, log_path)
-            yield client
-        finally:
-            if process.returncode is None:
-                process.terminate()
-                try:
-                    await asyncio.wait_for(process.wait(), timeout=15)
-                except TimeoutError:
-                    process.kill()
-                    await process.wait()
-
-
-async def _wait_for_temporal(
-    settings: Settings, process: asyncio.subprocess.Process, log_path: Path
-) -> Client:
-    address = settings.temporal_address
-    for _ in range(120):
-        if process.returncode is not None:
-            raise SystemExit(f"the Temporal dev server stopped at start; see {log_path}")
-        with contextlib.suppress(Exception):
-            return await connect(settings)
-        await asyncio.sleep(0.5)
-    raise SystemExit(f"the Temporal dev server did not come up on {address}; see {log_path}")
-
-
 def embedded_settings(ports: EmbeddedPorts, inbox_url: str, kept: dict[str, str]) -> Settings:
-    """The worker's settings on the embedded stack (the database URL may come from env).
+    """The worker's settings on the embedded stack (the database URL may come from env),
+    marked as the development stack's.
 
     The emails' resume and contest links lead to the stand-in pages on this stack's API
     port, unless the environment names other pages.
     """
-    settings = Settings(
+    settings = Settings.for_dev_stack(
         temporal_address=f"127.0.0.1:{ports.temporal}",
         smtp_host="127.0.0.1",
         smtp_port=ports.smtp,

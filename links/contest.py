@@ -16,20 +16,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from links.signing import InvalidClaims, has_expired, open_claims, sign_claims
+from links.signing import (
+    InvalidLinkToken,
+    LinkTokenExpired,
+    has_expired,
+    open_claims,
+    sign_claims,
+)
 
 _DOMAIN = b"exitflow.contest.v1."
 
 
-class ContestTokenError(Exception):
-    """A signed contest token was refused."""
+class InvalidContestToken(InvalidLinkToken):
+    """Not a contest token this secret signed for this session (tampered, foreign, malformed)."""
 
 
-class InvalidContestToken(ContestTokenError):
-    """Not a token this secret signed for this session (tampered, foreign, malformed)."""
-
-
-class ContestTokenExpired(ContestTokenError):
+class ContestTokenExpired(LinkTokenExpired):
     """A genuine token whose contest window is over."""
 
 
@@ -78,7 +80,7 @@ def open_contest_token(
         claims = open_claims(
             secret, _DOMAIN, token, session_id=session_id, text_fields=("xid", "tok")
         )
-    except InvalidClaims as err:
+    except InvalidLinkToken as err:
         raise InvalidContestToken(str(err)) from err
     if has_expired(claims, now):
         raise ContestTokenExpired("the contest window is over")

@@ -17,20 +17,22 @@ from datetime import datetime
 
 from pydantic import SecretStr
 
-from links.signing import InvalidClaims, has_expired, open_claims, sign_claims
+from links.signing import (
+    InvalidLinkToken,
+    LinkTokenExpired,
+    has_expired,
+    open_claims,
+    sign_claims,
+)
 
 _DOMAIN = b"exitflow.resume.v1."
 
 
-class ResumeTokenError(Exception):
-    """A signed resume token was refused."""
+class InvalidResumeToken(InvalidLinkToken):
+    """Not a resume token this secret signed for this session (tampered, foreign, malformed)."""
 
 
-class InvalidResumeToken(ResumeTokenError):
-    """Not a token this secret signed for this session (tampered, foreign, malformed)."""
-
-
-class ResumeTokenExpired(ResumeTokenError):
+class ResumeTokenExpired(LinkTokenExpired):
     """A genuine token whose resume window is over."""
 
 
@@ -70,7 +72,7 @@ def open_resume_token(secret: bytes, token: str, *, session_id: str, now: dateti
     """
     try:
         claims = open_claims(secret, _DOMAIN, token, session_id=session_id, text_fields=("tok",))
-    except InvalidClaims as err:
+    except InvalidLinkToken as err:
         raise InvalidResumeToken(str(err)) from err
     if has_expired(claims, now):
         raise ResumeTokenExpired("the resume window is over")

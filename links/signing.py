@@ -21,8 +21,12 @@ from datetime import datetime
 from typing import Any
 
 
-class InvalidClaims(Exception):
-    """Not claims this secret signed for this session (tampered, foreign, malformed)."""
+class InvalidLinkToken(Exception):
+    """Not a token this secret signed for this session (tampered, foreign, malformed)."""
+
+
+class LinkTokenExpired(Exception):
+    """A genuine token whose window is over."""
 
 
 def sign_claims(secret: bytes, domain: bytes, claims: dict[str, Any]) -> str:
@@ -44,25 +48,25 @@ def open_claims(
         text_fields: Claims besides ``sid`` that must be present as strings.
 
     Raises:
-        InvalidClaims: The signature does not match (a token of another kind among others),
+        InvalidLinkToken: The signature does not match (a token of another kind among others),
             the claims are malformed, or they belong to another session.
     """
     body, dot, signature = token.partition(".")
     if not dot or not body:
-        raise InvalidClaims("not a signed token")
+        raise InvalidLinkToken("not a signed token")
     expected = _b64encode(_mac(secret, domain, body))
     if not hmac.compare_digest(signature.encode(), expected.encode()):
-        raise InvalidClaims("the signature does not match")
+        raise InvalidLinkToken("the signature does not match")
     try:
         claims = json.loads(_b64decode(body))
         texts = [claims[name] for name in ("sid", *text_fields)]
         exp = claims["exp"]
     except (ValueError, KeyError, TypeError) as err:
-        raise InvalidClaims("the signed claims are malformed") from err
+        raise InvalidLinkToken("the signed claims are malformed") from err
     if not all(isinstance(text, str) for text in texts) or not isinstance(exp, int):
-        raise InvalidClaims("the signed claims are malformed")
+        raise InvalidLinkToken("the signed claims are malformed")
     if not hmac.compare_digest(claims["sid"].encode(), session_id.encode()):
-        raise InvalidClaims("the token belongs to another session")
+        raise InvalidLinkToken("the token belongs to another session")
     return claims  # type: ignore[no-any-return]
 
 

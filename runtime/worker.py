@@ -192,6 +192,7 @@ async def run_worker(settings: Settings | None = None) -> None:
     (exit status 0).
     """
     settings = settings or get_settings()
+    settings.require_resume_token_secret()
     runtime = prometheus_runtime(settings.metrics_bind)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

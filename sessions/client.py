@@ -5,13 +5,11 @@ Shared by the CLI and the HTTP API so that both speak to sessions exactly alike.
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from contract.codes import ErrorCode, SessionStatus
@@ -30,21 +28,12 @@ from contract.sessions import (
     TerminateInput,
     WithdrawInput,
 )
+from sessions.refusals import SessionRefused
+from sessions.start import start_session
 from store import Store
 from workflows.session import InterviewSessionWorkflow, session_workflow_id
 
 ResultT = TypeVar("ResultT", bound=BaseModel)
-
-
-class SessionRefused(Exception):
-    """A session refused a command; carries the contract's error code and details."""
-
-    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
-        """Keep the code, the sentence and the details of the refusal."""
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.details = details or {}
 
 
 class SessionClient:
@@ -56,17 +45,14 @@ class SessionClient:
         self._task_queue = task_queue
 
     async def start(self, body: StartSession) -> SessionView:
-        """Start a session, or find the one already started under this ``session_id``."""
-        # A session id is used once: an ended session is returned as it ended.
-        with contextlib.suppress(WorkflowAlreadyStartedError):
-            await self._client.start_workflow(
-                InterviewSessionWorkflow.run,
-                body,
-                id=session_workflow_id(body.session_id),
-                task_queue=self._task_queue,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            )
+        """Start a session, or find the one this same body started under its ``session_id``.
+
+        An ended session is returned as it ended: a session id is used once.
+
+        Raises:
+            SessionRefused: ``session_conflict`` when the session exists with another body.
+        """
+        await start_session(self._client, self._task_queue, body)
         return await self.status(body.session_id)
 
     async def progress(self, session_id: str, segment: SegmentInput) -> SessionView:

@@ -1,9 +1,11 @@
-"""Idempotent session start: one workflow per ``session_id``, the same body or a 409.
+"""The one session start, for the CLI and the API alike: the same body again, or refused.
 
-Temporal decides, not the API: the start uses ``USE_EXISTING`` for a running session and
-``REJECT_DUPLICATE`` for a closed one, so concurrent identical starts meet at the server
-and exactly one of them is told it started the workflow. Whether a repeat carries the same
-body is checked against the input stored in the workflow's first history event.
+One workflow per ``session_id``: the same body again finds the existing session, another
+body is refused with ``session_conflict`` (the API's 409). Temporal decides, not the
+caller: the start uses ``USE_EXISTING`` for a running session and ``REJECT_DUPLICATE`` for
+a closed one, so concurrent identical starts meet at the server and exactly one of them is
+told it started the workflow. Whether a repeat carries the same body is checked against
+the input stored in the workflow's first history event.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from contract.codes import ErrorCode
 from contract.sessions import StartSession
-from sessions.client import SessionRefused
+from sessions.refusals import SessionRefused
 from workflows.session import InterviewSessionWorkflow, session_workflow_id
 
 

@@ -36,6 +36,7 @@ async def serve_api(settings: Settings, *, host: str, port: int) -> None:
     from starter.api import create_app
     from store import Store
 
+    settings.require_resume_token_secret()
     client = await connect(settings)
     store = Store.from_url(settings.database_url)
     await store.create_schema()

@@ -13,12 +13,13 @@ from pydantic import ValidationError
 from config import get_settings
 from contract.refusals import field_errors
 from runtime.logs import configure_logging
-from sessions.client import SessionRefused
+from sessions.refusals import SessionRefused
 from starter import (
     api_command,
     codec_command,
     contest_commands,
     db_commands,
+    demo_command,
     report_commands,
     retention_commands,
     session_commands,
@@ -82,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     session_commands.add_to(commands)
     api_command.add_to(commands)
     report_commands.add_to(commands)
+    demo_command.add_to(commands)
     codec_command.add_to(commands)
     db_commands.add_to(commands)
     contest_commands.add_to(commands)

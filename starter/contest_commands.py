@@ -8,9 +8,9 @@ from typing import Any
 
 from contract.codes import ContestStatus, ErrorCode
 from contract.contests import ContestDecisionInput, ContestInput
-from links.contest import ContestTokenExpired, InvalidContestToken, open_contest_token
-from links.resume import resume_token_key
-from sessions.client import SessionClient, SessionRefused
+from sessions.client import SessionClient
+from sessions.link_tokens import LinkTokens
+from sessions.refusals import SessionRefused
 from starter.local_stack import cli_settings
 from starter.output import print_json
 
@@ -64,33 +64,27 @@ async def _sessions() -> SessionClient:
 
 
 async def _list(args: argparse.Namespace) -> int:
-    from store.contests import list_contests
-
     status = None if args.status == "all" else ContestStatus(args.status)
 
     async def run(store: Any) -> int:
-        print_json(await list_contests(store, status=status, limit=args.limit))
+        print_json(await store.contests.list_tasks(status=status, limit=args.limit))
         return 0
 
     return await _with_store(run)
 
 
 async def _show(args: argparse.Namespace) -> int:
-    from store.contests import find_contest, review_task
-
     async def run(store: Any) -> int:
-        stored = await find_contest(store, args.contest_id)
+        stored = await store.contests.find(args.contest_id)
         if stored is None:
             raise SessionRefused(ErrorCode.CONTEST_NOT_FOUND, "No contest has this id.")
-        print_json(await review_task(store, stored))
+        print_json(await store.contests.review_task(stored))
         return 0
 
     return await _with_store(run)
 
 
 async def _decide(args: argparse.Namespace) -> int:
-    from store.contests import find_contest
-
     decision = ContestDecisionInput.model_validate(
         {
             "contest_id": args.contest_id,
@@ -101,7 +95,7 @@ async def _decide(args: argparse.Namespace) -> int:
     )
 
     async def run(store: Any) -> int:
-        stored = await find_contest(store, args.contest_id)
+        stored = await store.contests.find(args.contest_id)
         if stored is None:
             raise SessionRefused(ErrorCode.CONTEST_NOT_FOUND, "No contest has this id.")
         sessions = await _sessions()
@@ -112,23 +106,7 @@ async def _decide(args: argparse.Namespace) -> int:
 
 
 async def _file(args: argparse.Namespace) -> int:
-    request = ContestInput(
-        contest_token=_raw_token(args.session_id, args.token), statement=args.statement
-    )
-    sessions = await _sessions()
-    print_json(await sessions.contest(args.session_id, request))
+    request = ContestInput(contest_token=args.token, statement=args.statement)
+    link_tokens = LinkTokens.for_settings(await _sessions(), cli_settings())
+    print_json(await link_tokens.contest(args.session_id, request, now=datetime.now(UTC)))
     return 0
-
-
-def _raw_token(session_id: str, token: str) -> str:
-    """The workflow's token: as given, or opened from the signed one of an email's link."""
-    secret = resume_token_key(cli_settings().resume_token_secret)
-    if secret is None or "." not in token:
-        return token
-    try:
-        opened = open_contest_token(secret, token, session_id=session_id, now=datetime.now(UTC))
-    except ContestTokenExpired as err:
-        raise SessionRefused(ErrorCode.CONTEST_WINDOW_CLOSED, str(err)) from err
-    except InvalidContestToken as err:
-        raise SessionRefused(ErrorCode.INVALID_CONTEST_TOKEN, str(err)) from err
-    return opened.raw_token

@@ -8,8 +8,7 @@ from alembic.util import CommandError
 
 from config import get_settings
 from starter.output import print_json
-from store import Store, migrations
-from store.engine import DEFERRED_BEGIN
+from store import Store
 
 
 def add_to(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -33,7 +32,7 @@ async def _upgrade(args: argparse.Namespace) -> int:
     store = Store.from_url(get_settings().database_url)
     try:
         await store.create_schema(args.revision)
-        print_json(await _revisions(store))
+        print_json(await store.schema_revision())
     except CommandError as err:  # an unknown revision, or one behind the database's
         print_json({"error": {"code": "invalid_revision", "message": str(err)}})
         return 1
@@ -45,16 +44,7 @@ async def _upgrade(args: argparse.Namespace) -> int:
 async def _current(args: argparse.Namespace) -> int:
     store = Store.from_url(get_settings().database_url)
     try:
-        print_json(await _revisions(store))
+        print_json(await store.schema_revision())
     finally:
         await store.dispose()
     return 0
-
-
-async def _revisions(store: Store) -> dict[str, str | bool | None]:
-    # A plain read: on SQLite it must not take the write lock from a running worker.
-    async with store.engine.connect() as conn:
-        await conn.execution_options(**{DEFERRED_BEGIN: True})
-        current = await migrations.current(conn)
-    head = migrations.head()
-    return {"current": current, "head": head, "up_to_date": current == head}

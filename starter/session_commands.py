@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from contract.codes import ErrorCode
 from contract.sessions import (
     ClientInfo,
     FaultInput,
@@ -20,13 +19,8 @@ from contract.sessions import (
     TerminateInput,
     WithdrawInput,
 )
-from links.resume import (
-    InvalidResumeToken,
-    ResumeTokenExpired,
-    open_resume_token,
-    resume_token_key,
-)
-from sessions.client import SessionClient, SessionRefused, read_session_view
+from sessions.client import SessionClient, read_session_view
+from sessions.link_tokens import LinkTokens
 from starter.local_stack import cli_settings
 from starter.output import run_and_print
 from store import Store
@@ -105,6 +99,15 @@ async def _sessions() -> SessionClient:
     return SessionClient(await connect(settings), settings.task_queue)
 
 
+def _link_tokens(sessions: SessionClient) -> LinkTokens:
+    return LinkTokens.for_settings(sessions, cli_settings())
+
+
+def _in_two_days() -> datetime:
+    today = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+    return today + timedelta(days=2)
+
+
 def demo_session(args: argparse.Namespace) -> dict[str, Any]:
     """A realistic session body for trying exitflow by hand."""
     zh = args.locale == "zh-CN"
@@ -123,7 +126,9 @@ def demo_session(args: argparse.Namespace) -> dict[str, Any]:
             {
                 "step_id": "wt-1",
                 "kind": "written_test",
-                "scheduled_at": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
+                # Whole days, so that running the same command again the same day sends
+                # the same body and finds the session instead of being refused.
+                "scheduled_at": _in_two_days().isoformat(),
             }
         ],
         "policy": {
@@ -170,25 +175,14 @@ async def _fault(args: argparse.Namespace) -> int:
     fault = FaultInput.model_validate(
         {"cause": args.cause, "detail": args.detail, "client": client}
     )
-    return await _send(lambda s: s.report_fault(args.session_id, fault))
+    # The token printed is the one the fault email links to and the API accepts.
+    return await _send(lambda s: _link_tokens(s).report_fault(args.session_id, fault))
 
 
 async def _resume(args: argparse.Namespace) -> int:
-    request = ResumeInput(resume_token=_raw_token(args.session_id, args.token))
-    return await _send(lambda s: s.resume(args.session_id, request))
-
-
-def _raw_token(session_id: str, token: str) -> str:
-    """The workflow's token: as given, or opened from the signed one of an email's link."""
-    secret = resume_token_key(cli_settings().resume_token_secret)
-    if secret is None or "." not in token:
-        return token
-    try:
-        return open_resume_token(secret, token, session_id=session_id, now=datetime.now(UTC))
-    except ResumeTokenExpired as err:
-        raise SessionRefused(ErrorCode.RESUME_WINDOW_CLOSED, str(err)) from err
-    except InvalidResumeToken as err:
-        raise SessionRefused(ErrorCode.INVALID_RESUME_TOKEN, str(err)) from err
+    request = ResumeInput(resume_token=args.token)
+    now = datetime.now(UTC)
+    return await _send(lambda s: _link_tokens(s).resume(args.session_id, request, now=now))
 
 
 async def _withdraw(args: argparse.Namespace) -> int:

@@ -3,33 +3,68 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import signal
+import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
+
+import structlog
 
 from activities.hris.signing import key_from_secret
 from config import VAR_DIR, Settings
 from devstack.hris_inbox import HrisInbox, InboxServer
 from devstack.mailbox import Mailbox
-from devstack.stack import (
-    EmbeddedPorts,
-    dev_api_keys,
-    dev_secrets,
-    embedded_settings,
-    temporal_dev_server,
-)
+from devstack.stack import EmbeddedPorts, dev_api_keys, dev_secrets, embedded_settings
+from devstack.temporal_server import STOP_SECONDS, stop_recorded_server, temporal_dev_server
 from runtime.retention_schedule import ensure_retention_schedule_logged
-from runtime.worker import running_worker
+from runtime.worker import SHUTDOWN_LIMIT, running_worker
 from starter.api_command import running_api
+
+log = structlog.get_logger()
+
+API_STOP_SECONDS = 5.0
+"""How long requests in flight may take to finish once the API is stopping."""
+STOP_LIMIT_SECONDS = API_STOP_SECONDS + SHUTDOWN_LIMIT.total_seconds() + STOP_SECONDS + 10
+"""How long a stop may take in all before the process ends at once (so may a second signal)."""
 
 
 async def run_embedded_stack(ports: EmbeddedPorts, var_dir: Path = VAR_DIR) -> None:
-    """Run every embedded service until Ctrl-C (or SIGTERM)."""
-    kept = await asyncio.to_thread(dev_secrets, var_dir)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+    """Run every embedded service until Ctrl-C or SIGTERM, whatever state it is in.
 
+    The first signal stops what has started, in order and each within its bound: the API
+    (``API_STOP_SECONDS`` for requests in flight), the worker (its graceful shutdown, at
+    most ``runtime.worker.SHUTDOWN_LIMIT``), Temporal, the SMTP server and the HR inbox.
+    A second signal, or a stop still running after ``STOP_LIMIT_SECONDS``, kills the
+    Temporal dev server and ends the process at once.
+    """
+    stack = asyncio.current_task()
+    assert stack is not None, "the stack runs inside a task"
+    loop = asyncio.get_running_loop()
+    stopping = False
+
+    def on_signal() -> None:
+        nonlocal stopping
+        if stopping:
+            _exit_now(var_dir, "a second signal")
+        stopping = True
+        print("\nstopping: API, worker, Temporal, SMTP, HR inbox ...", flush=True)
+        stack.cancel()
+        loop.call_later(STOP_LIMIT_SECONDS, _exit_now, var_dir, "the stop took too long")
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, on_signal)
+    try:
+        await _run(ports, var_dir)
+    except asyncio.CancelledError:
+        if not stopping:
+            raise
+        stack.uncancel()
+
+
+async def _run(ports: EmbeddedPorts, var_dir: Path) -> None:
+    kept = await asyncio.to_thread(dev_secrets, var_dir)
     inbox = HrisInbox(key_from_secret(kept["hris_webhook_secret"]), directory=var_dir / "hris")
     async with (
         Mailbox(hostname="127.0.0.1", port=ports.smtp, directory=var_dir / "mail") as mailbox,
@@ -39,14 +74,39 @@ async def run_embedded_stack(ports: EmbeddedPorts, var_dir: Path = VAR_DIR) -> N
         settings = embedded_settings(ports, f"{inbox_server.url}/webhooks", kept)
         async with (
             running_worker(client, settings),
-            running_api(
-                settings, host="127.0.0.1", port=ports.api, client=client, candidate_pages=True
+            _bounded_exit(
+                running_api(
+                    settings, host="127.0.0.1", port=ports.api, client=client, candidate_pages=True
+                ),
+                API_STOP_SECONDS,
             ) as api_url,
         ):
             await ensure_retention_schedule_logged(client, settings)
             _print_banner(ports, settings, var_dir, mailbox.port, api_url, dev_api_keys(kept))
-            await stop.wait()
-            print("\nstopping: API, worker, Temporal, SMTP, HR inbox ...", flush=True)
+            await asyncio.Event().wait()  # until a signal cancels the stack
+
+
+@contextlib.asynccontextmanager
+async def _bounded_exit(
+    service: contextlib.AbstractAsyncContextManager[str], seconds: float
+) -> AsyncIterator[str]:
+    """``service``, except that leaving it is cut short after ``seconds``."""
+    entered = await service.__aenter__()
+    try:
+        yield entered
+    finally:
+        leaving = asyncio.ensure_future(service.__aexit__(None, None, None))
+        await asyncio.wait([leaving], timeout=seconds)
+        if not leaving.done():
+            log.warning("stop cut short: requests still in flight", limit_seconds=seconds)
+            leaving.cancel()
+            await asyncio.wait([leaving], timeout=1)
+
+
+def _exit_now(var_dir: Path, reason: str) -> None:
+    print(f"exitflow up: {reason}; stopping Temporal and exiting now", file=sys.stderr, flush=True)
+    stop_recorded_server(var_dir, grace_seconds=0)
+    os._exit(1)
 
 
 def _print_banner(

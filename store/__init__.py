@@ -1,7 +1,30 @@
-"""exitflow's relational store: tables, migrations, reads and writes, behind ``Store``."""
+"""exitflow's relational store: tables, migrations, reads and writes, behind ``Store``.
+
+Code outside ``store/`` reaches the store through ``Store`` (``store.rights`` for data
+rights, ``store.contests`` for the review queue) and the names exported here.
+"""
 
 from store.audit import AuditVerification
-from store.reads import ExitPage, InvalidCursor, StoredExit
+from store.contests import ContestPage, Contests, ReviewTask, StoredContest
+from store.holds import RightsRefused
+from store.liveness import Beat
+from store.paging import InvalidCursor
+from store.reads import ExitPage, SchemaRevision, StoredExit
+from store.rights import CandidateRights
 from store.store import Store
 
-__all__ = ["AuditVerification", "ExitPage", "InvalidCursor", "Store", "StoredExit"]
+__all__ = [
+    "AuditVerification",
+    "Beat",
+    "CandidateRights",
+    "ContestPage",
+    "Contests",
+    "ExitPage",
+    "InvalidCursor",
+    "ReviewTask",
+    "RightsRefused",
+    "SchemaRevision",
+    "Store",
+    "StoredContest",
+    "StoredExit",
+]

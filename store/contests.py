@@ -1,33 +1,26 @@
 """HR's review queue: stored contests, each with the full record of its session.
 
-Read-only: the rows are written by the record transaction of the ``termination.*`` events
-(``recording.py``). A review task puts together what HR needs to decide: the contest and
-the candidate's statement, the termination with the notice as sent, and the session view
-with every saved segment.
+Read-only, through ``Store.contests``: the rows are written by the record transaction of
+the ``termination.*`` events (``recording.py``). A review task puts together what HR needs
+to decide: the contest and the candidate's statement, the termination with the notice as
+sent, and the session view with every saved segment.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import and_, or_, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contract.codes import ContestStatus
 from contract.sessions import ExitRecord, SessionView
-from store.engine import DEFERRED_BEGIN
-from store.store import Store
+from store.paging import Pager
+from store.reads import read_session_view
 from store.tables import ContestRow
 
-_MAX_PAGE = 200
-
-
-class InvalidContestCursor(ValueError):
-    """A ``cursor`` that this store did not hand out."""
+_PAGES = Pager(ContestRow.contested_at, ContestRow.contest_id, newest_first=False, max_limit=200)
 
 
 class StoredContest(BaseModel):
@@ -65,77 +58,55 @@ class ContestPage(BaseModel):
     next_cursor: str | None = None
 
 
-async def find_contest(store: Store, contest_id: str) -> StoredContest | None:
-    """The stored contest with this id, or None."""
-    async with _reader(store).connect() as conn:
-        row = (
-            await conn.execute(select(ContestRow).where(ContestRow.contest_id == contest_id))
-        ).first()
-    return StoredContest.model_validate(row) if row is not None else None
+class Contests:
+    """Contests of terminations as HR reviews them; reach it as ``Store.contests``."""
+
+    def __init__(self, reads: async_sessionmaker[AsyncSession]) -> None:
+        """Read through ``reads``, the store's read-only sessions."""
+        self._reads = reads
+
+    async def find(self, contest_id: str) -> StoredContest | None:
+        """The stored contest with this id, or None."""
+        async with self._reads() as session:
+            row = await session.get(ContestRow, contest_id)
+        return StoredContest.model_validate(row) if row is not None else None
+
+    async def review_task(self, contest: StoredContest) -> ReviewTask:
+        """The contest with its termination and its session, as last recorded."""
+        async with self._reads() as session:
+            return await _review_task(session, contest)
+
+    async def list_tasks(
+        self,
+        *,
+        status: ContestStatus | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> ContestPage:
+        """Review tasks, oldest contest first, filtered by status, one page at a time.
+
+        Args:
+            status: Only contests in this status (``open`` is the review queue).
+            limit: Page size, 1 to 200.
+            cursor: ``next_cursor`` of the previous page.
+
+        Raises:
+            ValueError: When ``limit`` is out of range.
+            InvalidCursor: When ``cursor`` was not handed out by this store.
+        """
+        query = select(ContestRow)
+        if status is not None:
+            query = query.where(ContestRow.status == status.value)
+        query = _PAGES.query(query, limit=limit, cursor=cursor)
+        async with self._reads() as session:
+            rows, next_cursor = _PAGES.cut((await session.scalars(query)).all(), limit=limit)
+            contests = [StoredContest.model_validate(row) for row in rows]
+            items = [await _review_task(session, contest) for contest in contests]
+        return ContestPage(items=items, next_cursor=next_cursor)
 
 
-async def review_task(store: Store, contest: StoredContest) -> ReviewTask:
-    """The contest with its termination and its session, as last recorded."""
-    view = await store.get_session(contest.session_id)
+async def _review_task(session: AsyncSession, contest: StoredContest) -> ReviewTask:
+    view = await read_session_view(session, contest.session_id)
     exits = view.exits if view is not None else []
     termination = next((record for record in exits if record.exit_id == contest.exit_id), None)
     return ReviewTask(contest=contest, termination=termination, session=view)
-
-
-async def list_contests(
-    store: Store,
-    *,
-    status: ContestStatus | None = None,
-    limit: int = 50,
-    cursor: str | None = None,
-) -> ContestPage:
-    """Review tasks, oldest contest first, filtered by status, one page at a time.
-
-    Args:
-        store: The store the worker records into.
-        status: Only contests in this status (``open`` is the review queue).
-        limit: Page size, 1 to 200.
-        cursor: ``next_cursor`` of the previous page.
-
-    Raises:
-        ValueError: When ``limit`` is out of range.
-        InvalidContestCursor: When ``cursor`` was not handed out by this store.
-    """
-    if not 1 <= limit <= _MAX_PAGE:
-        raise ValueError(f"limit must be between 1 and {_MAX_PAGE}")
-    query = select(ContestRow)
-    if status is not None:
-        query = query.where(ContestRow.status == status.value)
-    if cursor is not None:
-        at, contest_id = _decode(cursor)
-        query = query.where(
-            or_(
-                ContestRow.contested_at > at,
-                and_(ContestRow.contested_at == at, ContestRow.contest_id > contest_id),
-            )
-        )
-    query = query.order_by(ContestRow.contested_at, ContestRow.contest_id).limit(limit + 1)
-    async with _reader(store).connect() as conn:
-        rows = (await conn.execute(query)).all()
-    contests = [StoredContest.model_validate(row) for row in rows[:limit]]
-    items = [await review_task(store, contest) for contest in contests]
-    more = len(rows) > limit
-    return ContestPage(items=items, next_cursor=_encode(contests[-1]) if more else None)
-
-
-def _reader(store: Store) -> AsyncEngine:
-    # Readers BEGIN deferred on SQLite: under WAL they never wait for, or block, a writer.
-    return store.engine.execution_options(**{DEFERRED_BEGIN: True})
-
-
-def _encode(last: StoredContest) -> str:
-    raw = json.dumps({"at": last.contested_at.isoformat(), "id": last.contest_id})
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode(cursor: str) -> tuple[datetime, str]:
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.fromisoformat(data["at"]), str(data["id"])
-    except (binascii.Error, ValueError, KeyError, TypeError) as err:
-        raise InvalidContestCursor("cursor is not one this server handed out") from err

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from contract.codes import DownstreamKind, DownstreamStatus, ExitKind, FaultCause, SessionStatus
 from contract.sessions import (
@@ -23,6 +21,7 @@ from contract.sessions import (
     Segment,
     SessionView,
 )
+from store.paging import Pager
 from store.rows import SUSPENDING_KINDS
 from store.tables import DownstreamStepRow, ExitRow, SegmentRow, SessionRow
 
@@ -35,9 +34,7 @@ _OPEN_EXIT_STATUSES = frozenset(
     }
 )
 
-
-class InvalidCursor(ValueError):
-    """A ``cursor`` that this store did not hand out."""
+_EXIT_PAGES = Pager(ExitRow.at, ExitRow.exit_id, newest_first=True, max_limit=500)
 
 
 class StoredExit(BaseModel):
@@ -110,31 +107,21 @@ class StoredExit(BaseModel):
         )
 
 
+class SchemaRevision(BaseModel):
+    """Where the database's schema stands among the migrations."""
+
+    current: str | None
+    """The revision the database is at; None before any migration ran."""
+    head: str
+    """The newest revision."""
+    up_to_date: bool
+
+
 class ExitPage(BaseModel):
     """One page of exits, newest first; pass ``next_cursor`` back for the next page."""
 
     items: list[StoredExit]
     next_cursor: str | None = None
-
-
-def encode_cursor(last: StoredExit) -> str:
-    """An opaque cursor that resumes listing right after ``last``."""
-    raw = json.dumps({"at": last.at.isoformat(), "id": last.exit_id}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    """The (at, exit_id) position a cursor stands for.
-
-    Raises:
-        InvalidCursor: When the cursor was not made by ``encode_cursor``.
-    """
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        data = json.loads(raw)
-        return datetime.fromisoformat(data["at"]), str(data["id"])
-    except (binascii.Error, ValueError, KeyError, TypeError) as err:
-        raise InvalidCursor("cursor is not one this server handed out") from err
 
 
 def _current_exit(records: Sequence[ExitRecord], status: SessionStatus) -> ExitRecord | None:
@@ -218,3 +205,34 @@ async def read_session_view(session: AsyncSession, session_id: str) -> SessionVi
         .order_by(DownstreamStepRow.scheduled_at, DownstreamStepRow.step_id)
     )
     return session_view(row, segments.all(), exits.all(), steps.all())
+
+
+async def list_exits(
+    session: AsyncSession,
+    *,
+    equal_to: Mapping[InstrumentedAttribute[str], object | None],
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    cursor: str | None,
+) -> ExitPage:
+    """One page of exits, newest first, as :meth:`store.Store.list_exits` describes.
+
+    Args:
+        session: A read session.
+        equal_to: A column of ``exits`` → the value it must equal (as text); None: any.
+        since: Only exits at or after this time.
+        until: Only exits strictly before this time.
+        limit: Page size.
+        cursor: ``next_cursor`` of the previous page.
+    """
+    query = select(ExitRow).where(
+        *(column == str(value) for column, value in equal_to.items() if value is not None)
+    )
+    if since is not None:
+        query = query.where(ExitRow.at >= since)
+    if until is not None:
+        query = query.where(ExitRow.at < until)
+    query = _EXIT_PAGES.query(query, limit=limit, cursor=cursor)
+    rows, next_cursor = _EXIT_PAGES.cut((await session.scalars(query)).all(), limit=limit)
+    return ExitPage(items=[StoredExit.model_validate(row) for row in rows], next_cursor=next_cursor)

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from contract.data_rights import (
     ErasureInput,
@@ -28,17 +28,15 @@ from store import erasure, holds, retention
 from store.audit_entries import lock_chain
 from store.engine import DEFERRED_BEGIN
 from store.holds import RightsRefused
-from store.store import Store
 
 __all__ = ["CandidateRights", "RightsRefused"]
 
 
 class CandidateRights:
-    """Holds, erasure requests and retention on one store's database."""
+    """Holds, erasure requests and retention on one store's database; ``Store.rights``."""
 
-    def __init__(self, store: Store, *, clock: Callable[[], datetime] | None = None) -> None:
-        """Work on ``store``'s engine; ``clock`` stamps every change (UTC now by default)."""
-        engine = store.engine
+    def __init__(self, engine: AsyncEngine, *, clock: Callable[[], datetime] | None = None) -> None:
+        """Work on ``engine`` (the store's); ``clock`` stamps every change (UTC now by default)."""
         self._dialect = engine.dialect.name
         self._writes = async_sessionmaker(engine, expire_on_commit=False)
         self._reads = async_sessionmaker(
@@ -57,7 +55,7 @@ class CandidateRights:
         async with self._reads() as session:
             return await holds.hold_status(session, candidate_id)
 
-    async def set_hold(self, candidate_id: str, request: HoldInput) -> tuple[HoldStatus, bool]:
+    async def set_hold(self, candidate_id: str, *, request: HoldInput) -> tuple[HoldStatus, bool]:
         """Put the candidate on hold (and audit it).
 
         Returns:
@@ -68,7 +66,7 @@ class CandidateRights:
             created = await holds.set_hold(session, candidate_id, request, at=self._clock())
             return await holds.hold_status(session, candidate_id), created
 
-    async def lift_hold(self, candidate_id: str, request: LiftHoldInput) -> HoldStatus:
+    async def lift_hold(self, candidate_id: str, *, request: LiftHoldInput) -> HoldStatus:
         """Lift the candidate's active hold (and audit it).
 
         Raises:
@@ -79,7 +77,7 @@ class CandidateRights:
             return await holds.hold_status(session, candidate_id)
 
     async def request_erasure(
-        self, candidate_id: str, request: ErasureInput
+        self, candidate_id: str, *, request: ErasureInput
     ) -> tuple[ErasureView, bool]:
         """Accept an erasure request, or find the one still pending for the candidate.
 

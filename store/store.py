@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from contract.codes import EventType, SessionStatus
@@ -19,28 +19,26 @@ from store import delivery_rows, erasure, liveness, migrations, recording
 from store.anonymise import anonymised_at, keep_anonymised
 from store.audit import AuditVerification
 from store.audit_entries import walk_chain
+from store.contests import Contests
 from store.engine import DEFERRED_BEGIN, create_engine
 from store.group_commit import GroupCommit
-from store.reads import (
-    ExitPage,
-    StoredExit,
-    decode_cursor,
-    encode_cursor,
-    read_session_view,
-)
+from store.reads import ExitPage, SchemaRevision, list_exits, read_session_view
+from store.rights import CandidateRights
 from store.tables import ExitRow
 
 __all__ = ["AuditVerification", "Store"]
 
 _SCHEMA_LOCK = recording.AUDIT_LOCK + 1
-_MAX_PAGE = 500
 
 
 class Store:
     """exitflow's relational store (SQLAlchemy 2 async).
 
     Create it with ``Store.from_url``, call ``create_schema`` once, share it between
-    coroutines (each call uses its own session) and ``dispose`` it at shutdown.
+    coroutines (each call uses its own session) and ``dispose`` it at shutdown. It is the
+    store's one front door: sessions, exits, deliveries and the audit chain are its
+    methods; candidate data rights are ``rights``, the contest review queue ``contests``.
+    Every method takes its second and later arguments by keyword.
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -56,6 +54,8 @@ class Store:
         self._heartbeats = GroupCommit(self._see_heartbeat_batch)
         self._delivery_reads = GroupCommit(self._read_deliveries, gather_seconds=0)
         self._delivery_notes = GroupCommit(self._note_deliveries, gather_seconds=0)
+        self._rights = CandidateRights(engine)
+        self._contests = Contests(self._read_sessions)
 
     @classmethod
     def from_url(cls, url: str) -> Store:
@@ -71,6 +71,16 @@ class Store:
         """The engine underneath, for readiness checks and ad-hoc reports."""
         return self._engine
 
+    @property
+    def rights(self) -> CandidateRights:
+        """Candidate data rights: litigation holds, erasure requests, retention."""
+        return self._rights
+
+    @property
+    def contests(self) -> Contests:
+        """HR's review queue: contests of terminations, each with its session's record."""
+        return self._contests
+
     async def create_schema(self, revision: str = "head") -> None:
         """Upgrade the schema with its migrations; safe to call from many processes at once.
 
@@ -84,6 +94,15 @@ class Store:
             if self._dialect == "postgresql":
                 await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
             await migrations.upgrade(conn, revision)
+
+    async def schema_revision(self) -> SchemaRevision:
+        """The database's migration revision, the newest there is, and whether they match."""
+        # A plain read: on SQLite it must not take the write lock from a running worker.
+        async with self._engine.connect() as conn:
+            await conn.execution_options(**{DEFERRED_BEGIN: True})
+            current = await migrations.current(conn)
+        head = migrations.head()
+        return SchemaRevision(current=current, head=head, up_to_date=current == head)
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
@@ -118,7 +137,7 @@ class Store:
             await recording.upsert_downstream(session, self._dialect, [values])
 
     async def see_heartbeat(
-        self, session_id: str, at: datetime, client: ClientInfo | None = None
+        self, session_id: str, *, at: datetime, client: ClientInfo | None = None
     ) -> SessionStatus | None:
         """Note the page's heartbeat on an active session; its recorded status, if any.
 
@@ -143,19 +162,19 @@ class Store:
         statuses = await self.see_heartbeats(beats)
         return [statuses[beat.session_id] for beat in beats]
 
-    async def last_seen(self, session_id: str, as_of: datetime) -> LastSeen:
+    async def last_seen(self, session_id: str, *, as_of: datetime) -> LastSeen:
         """The session's latest heartbeat noted by :meth:`see_heartbeat`, as of ``as_of``."""
         async with self._read_sessions() as session:
             return await liveness.last_seen(session, session_id, as_of)
 
-    async def delivery_outcome(self, event_id: str, channel: str) -> str | None:
+    async def delivery_outcome(self, event_id: str, *, channel: str) -> str | None:
         """The recorded outcome (``sent``/``failed``/``skipped``/``pending``) or None.
 
         Reads that arrive together share one transaction (:class:`GroupCommit`).
         """
         return await self._delivery_reads.submit((event_id, channel))
 
-    async def note_delivery(self, event_id: str, outcome: DeliveryOutcome) -> None:
+    async def note_delivery(self, event_id: str, *, outcome: DeliveryOutcome) -> None:
         """Upsert the delivery row keyed (event_id, outcome.channel).
 
         A final outcome (``sent``/``failed``) is never overwritten by ``pending``. Notes
@@ -226,8 +245,6 @@ class Store:
             ValueError: When ``limit`` is out of range.
             InvalidCursor: When ``cursor`` was not handed out by this store.
         """
-        if not 1 <= limit <= _MAX_PAGE:
-            raise ValueError(f"limit must be between 1 and {_MAX_PAGE}")
         equal_to = {
             ExitRow.session_id: session_id,
             ExitRow.kind: kind,
@@ -235,21 +252,7 @@ class Store:
             ExitRow.reason_code: reason_code,
             ExitRow.interviewer_id: interviewer_id,
         }
-        query = select(ExitRow).where(
-            *(column == str(value) for column, value in equal_to.items() if value is not None)
-        )
-        if since is not None:
-            query = query.where(ExitRow.at >= since)
-        if until is not None:
-            query = query.where(ExitRow.at < until)
-        if cursor is not None:
-            at, exit_id = decode_cursor(cursor)
-            query = query.where(
-                or_(ExitRow.at < at, and_(ExitRow.at == at, ExitRow.exit_id < exit_id))
-            )
-        query = query.order_by(ExitRow.at.desc(), ExitRow.exit_id.desc()).limit(limit + 1)
         async with self._read_sessions() as session:
-            rows = (await session.scalars(query)).all()
-        items = [StoredExit.model_validate(row) for row in rows[:limit]]
-        more = len(rows) > limit
-        return ExitPage(items=items, next_cursor=encode_cursor(items[-1]) if more else None)
+            return await list_exits(
+                session, equal_to=equal_to, since=since, until=until, limit=limit, cursor=cursor
+            )

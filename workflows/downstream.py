@@ -13,7 +13,8 @@ with workflow.unsafe.imports_passed_through():
     from contract.events import DownstreamChange
     from contract.sessions import DownstreamStep
     from workflows.activity_policies import RECORD_RETRY, RECORD_TIMEOUT
-    from workflows.clock import CLOCK_FREE_DECISIONS, SOONEST
+    from workflows.clock import SOONEST
+    from workflows.patches import CLOCK_FREE_TIMER_DECISIONS
 
 
 class DownstreamStepInput(BaseModel):
@@ -41,7 +42,7 @@ class DownstreamStepWorkflow:
         """Wait for the scheduled time; return how the step ended."""
         try:
             delay = request.step.scheduled_at - workflow.now()
-            if workflow.patched(CLOCK_FREE_DECISIONS):
+            if workflow.patched(CLOCK_FREE_TIMER_DECISIONS):
                 await workflow.sleep(max(delay, SOONEST))
             elif delay.total_seconds() > 0:
                 await workflow.sleep(delay)

@@ -3,15 +3,14 @@
 Each step a session leads to (an assessment, a written test, an onsite interview) is its own
 ``DownstreamStepWorkflow`` child, started with the session and left to run when it
 completes. An exit that ends the session cancels the steps not yet done; an overturned
-termination schedules them again (``RESTORE_DOWNSTREAM`` in contest.py). This mixin shares
-the session's state and pipeline, as ``ContestHandlers`` does.
+termination schedules them again (``RESTORE_DOWNSTREAM_ON_OVERTURN`` in patches.py). The
+workflow holds one ``DownstreamSteps``, which works on the run it shares (session_run.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ChildWorkflowError, WorkflowAlreadyStartedError
@@ -26,35 +25,39 @@ with workflow.unsafe.imports_passed_through():
         DownstreamStepWorkflow,
         downstream_workflow_id,
     )
-    from workflows.session_state import SessionState
+    from workflows.session_run import SessionRun
 
 
 class DownstreamSteps:
     """The session's child workflows, one per downstream step, and what exits do to them."""
 
-    _state: SessionState
-
-    if TYPE_CHECKING:
-
-        @staticmethod
-        def _now() -> datetime: ...
-
-    def _init_downstream(self) -> None:
-        """Called by the session's ``__init__``: no step started or cancelled yet."""
+    def __init__(self, run: SessionRun) -> None:
+        """Built by the session's ``__init__``: no step started or cancelled yet."""
+        self._run = run
         self._child_handles: dict[str, workflow.ChildWorkflowHandle[Any, DownstreamStatus]] = {}
         self._children: dict[str, asyncio.Task[None]] = {}
-        self._downstream_ready = False
+        self._ready = False
         """True once the steps are started (and again once restored ones are restarted)."""
         self._cancellation_recorded = True
         """False from an exit that cancels downstream steps until that cancellation is saved."""
 
-    async def _start_downstream(self) -> None:
-        for step in self._state.start.downstream:
+    async def start(self) -> None:
+        """Start every step of the session, in order."""
+        for step in self._run.state.start.downstream:
             await self._start_step(step)
-        self._downstream_ready = True
+        self._ready = True
+
+    def cancel_in_background(self) -> None:
+        """An exit ended the session: cancel the steps not yet done, in the run's background."""
+        self._cancellation_recorded = False
+        self._run.in_background(self._cancel())
+
+    def restore_in_background(self) -> None:
+        """An overturn reinstated the session: restore the cancelled steps in the background."""
+        self._run.in_background(self._restore())
 
     async def _start_step(self, step: DownstreamStep) -> None:
-        session_id = self._state.start.session_id
+        session_id = self._run.state.start.session_id
         try:
             handle = await workflow.start_child_workflow(
                 DownstreamStepWorkflow.run,
@@ -70,7 +73,7 @@ class DownstreamSteps:
         self._child_handles[step.step_id] = handle
         self._children[step.step_id] = asyncio.create_task(self._follow_child(step.step_id, handle))
 
-    async def _restore_downstream(self) -> None:
+    async def _restore(self) -> None:
         """After an overturn: schedule again, and restart, the steps the termination cancelled.
 
         Waits until that cancellation is recorded (not until HR has heard of it, which may
@@ -79,22 +82,23 @@ class DownstreamSteps:
         meanwhile invites at once. A session that ended again meanwhile keeps them cancelled.
         """
         await workflow.wait_condition(lambda: self._cancellation_recorded)
-        if self._state.status.is_terminal:
+        state = self._run.state
+        if state.status.is_terminal:
             return
-        restored = self._state.restore_cancelled_steps()
+        restored = state.restore_cancelled_steps()
         if not restored:
             return
         # An exit while the steps restart cancels them once they have started (its
         # cancellation waits for this), never the closed runs.
-        self._downstream_ready = False
-        event = self._state.event(EventType.DOWNSTREAM_RESTORED, now=self._now(), restored=restored)
+        self._ready = False
+        event = state.event(EventType.DOWNSTREAM_RESTORED, now=workflow.now(), restored=restored)
         try:
             await pipeline.record(event)
-            steps = {step.step_id: step for step in self._state.start.downstream}
+            steps = {step.step_id: step for step in state.start.downstream}
             for view in restored:
                 await self._start_step(steps[view.step_id])
         finally:
-            self._downstream_ready = True
+            self._ready = True
         await pipeline.notify(event)
 
     async def _follow_child(
@@ -105,9 +109,9 @@ class DownstreamSteps:
         except ChildWorkflowError:
             workflow.logger.warning("downstream step failed", extra={"step_id": step_id})
             return
-        self._state.downstream[step_id].status = DownstreamStatus(status)
+        self._run.state.downstream[step_id].status = DownstreamStatus(status)
 
-    async def _cancel_downstream(self) -> None:
+    async def _cancel(self) -> None:
         try:
             event = await self._cancel_pending_steps()
         finally:
@@ -118,10 +122,11 @@ class DownstreamSteps:
 
     async def _cancel_pending_steps(self) -> SessionEvent | None:
         """Cancel the steps not yet done; the recorded ``downstream.cancelled``, if any were."""
-        await workflow.wait_condition(lambda: self._downstream_ready)
+        await workflow.wait_condition(lambda: self._ready)
+        state = self._run.state
         pending = [
             step_id
-            for step_id, step in self._state.downstream.items()
+            for step_id, step in state.downstream.items()
             if step.status is DownstreamStatus.SCHEDULED and step_id in self._child_handles
         ]
         if not pending:
@@ -132,14 +137,12 @@ class DownstreamSteps:
             self._child_handles[step_id].cancel()
         await asyncio.gather(*(self._children[step_id] for step_id in pending))
         cancelled = [
-            self._state.downstream[step_id]
+            state.downstream[step_id]
             for step_id in pending
-            if self._state.downstream[step_id].status is DownstreamStatus.CANCELLED
+            if state.downstream[step_id].status is DownstreamStatus.CANCELLED
         ]
         if not cancelled:
             return None
-        event = self._state.event(
-            EventType.DOWNSTREAM_CANCELLED, now=self._now(), cancelled=cancelled
-        )
+        event = state.event(EventType.DOWNSTREAM_CANCELLED, now=workflow.now(), cancelled=cancelled)
         await pipeline.record(event)
         return event

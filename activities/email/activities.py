@@ -13,13 +13,13 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.deliveries import DeliveryLog
-from activities.email.message import build_candidate_message, sender_address
+from activities.email.mime import build_candidate_message, sender_address
 from activities.email.templates import render_candidate_email
 from activities.metrics import count_email
 from config import Settings
 from contract.events import DeliveryOutcome, SessionEvent
 from links.resume import resume_token_key
-from store.store import Store
+from store import Store
 
 CHANNEL = "email"
 UNAVAILABLE = "smtp_unavailable"

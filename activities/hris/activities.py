@@ -17,7 +17,7 @@ from activities.metrics import count_webhook
 from config import Settings
 from contract.data_rights import HrisNotice
 from contract.events import DeliveryOutcome, SessionEvent
-from store.store import Store
+from store import Store
 
 CHANNEL = "hris"
 UNAVAILABLE = "hris_unavailable"

@@ -16,7 +16,7 @@ from pydantic_core import to_jsonable_python
 from contract.codes import EventType, ExitKind
 from contract.data_rights import HrisNotice
 from contract.events import SessionEvent
-from contract.sessions import DownstreamView, ExitRecord
+from contract.sessions import DownstreamView
 
 _WITH_SEGMENTS = frozenset(
     {
@@ -34,22 +34,6 @@ def webhook_id(event: SessionEvent | str) -> str:
     """The ``webhook-id`` of an event (or of an event id): the same on every retry of it."""
     event_id = event if isinstance(event, str) else event.event_id
     return f"msg_{event_id}"
-
-
-def _exit(record: ExitRecord) -> dict[str, Any]:
-    exit_: dict[str, Any] = {
-        "exit_id": record.exit_id,
-        "kind": record.kind,
-        "reason_code": record.reason_code,
-        "at": record.at,
-    }
-    if record.kind is ExitKind.WITHDRAWN:
-        exit_["comment"] = record.comment
-    if record.kind is ExitKind.TERMINATED:
-        exit_["explanation"] = record.explanation
-        exit_["actor"] = record.actor
-        exit_["notice_text"] = record.notice_text
-    return exit_
 
 
 def hris_data(event: SessionEvent) -> dict[str, Any]:
@@ -73,7 +57,7 @@ def hris_data(event: SessionEvent) -> dict[str, Any]:
         "stage": session.current_stage,
     }
     if event.exit is not None:
-        data["exit"] = _exit(event.exit)
+        data["exit"] = event.exit.facts()
     if event.type in _WITH_SEGMENTS:
         data["completed_segments"] = session.segments
     if event.type is EventType.SUSPENDED:

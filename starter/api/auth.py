@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from config.secrets import api_key_entries
 from contract.codes import ROLES, ErrorCode, Role
 from starter.api.nul_guard import refuse_nul_characters
 
@@ -58,37 +59,39 @@ def parse_api_keys(raw: str | None) -> list[ApiKey]:
     """Read ``role:key,role:key``; no keys means every call is refused with 401.
 
     Raises:
-        ValueError: When an entry has no key or an unknown role.
+        ValueError: When an entry is not ``role:key``, names an unknown role, or holds a
+            weak or shared key (``config.secrets.api_key_entries``).
     """
     keys = []
-    for entry in (raw or "").split(","):
-        if not entry.strip():
-            continue
-        role, _, secret = entry.strip().partition(":")
-        if role not in ROLES or not secret:
-            raise ValueError(f"EXITFLOW_API_KEYS entry for role {role!r} is not role:key")
+    for role, secret in api_key_entries(raw):
+        if role not in ROLES:
+            raise ValueError(f"EXITFLOW_API_KEYS names a role that is not one of {ROLES}")
         keys.append(ApiKey(role=role, secret=secret.encode()))  # type: ignore[arg-type]
     return keys
 
 
-def authorize(request: Request, roles: tuple[str, ...]) -> Role:
+def authorize(request: Request, roles: tuple[str, ...], *, key: str | None = None) -> Role:
     """The caller's role, if its key is known and the role may call this route.
 
     Args:
         request: The request carrying ``Authorization: Bearer <key>``.
         roles: Roles allowed here; empty means any role.
+        key: The key when it came another way (the dashboard's HTTP Basic password);
+            None reads the Bearer token.
 
     Raises:
         ApiError: 401 for a missing or unknown key, 403 for a role that may not.
     """
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    presented = token.strip().encode()
+    if key is None:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        key = token.strip() if scheme.lower() == "bearer" else ""
+    presented = key.encode()
     role: Role | None = None
-    if scheme.lower() == "bearer" and presented:
+    if presented:
         # Compare with every key, so the time taken says nothing about which one matched.
-        for key in request.app.state.api_keys:
-            if hmac.compare_digest(key.secret, presented):
-                role = key.role
+        for known in request.app.state.api_keys:
+            if hmac.compare_digest(known.secret, presented):
+                role = known.role
     if role is None:
         raise ApiError(
             401,

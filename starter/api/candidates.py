@@ -24,7 +24,7 @@ from starter.api.auth import ApiError, allowed
 from starter.api.deps import State
 from starter.api.docs import error_responses, examples
 from starter.api.errors import ErrorResponse
-from store.rights import CandidateRights, RightsRefused
+from store import RightsRefused
 from workflows.erasure import CandidateErasureWorkflow
 
 router = APIRouter(prefix="/v1", tags=["candidates"])
@@ -69,10 +69,6 @@ def _refusal(status: int, code: str, description: str, message: str) -> dict[int
     }
 
 
-def _rights(state: State) -> CandidateRights:
-    return CandidateRights(state.store)
-
-
 def _refused(err: RightsRefused) -> ApiError:
     return ApiError(409, err.code, err.message, err.details)
 
@@ -93,7 +89,7 @@ _HOLD_SET_RESPONSES[200] = {
 )
 async def get_hold(state: State, candidate_id: CandidateId) -> HoldStatus:
     """Whether the candidate is held now, and every hold they had, newest first."""
-    return await _rights(state).hold_status(candidate_id)
+    return await state.store.rights.hold_status(candidate_id)
 
 
 @router.put(
@@ -111,7 +107,7 @@ async def set_hold(
     request: Annotated[HoldInput, Body(openapi_examples=_HOLD_EXAMPLES)],
 ) -> HoldStatus:
     """Hold the candidate's data: retention skips it and erasure is refused until lifted."""
-    status, created = await _rights(state).set_hold(candidate_id, request)
+    status, created = await state.store.rights.set_hold(candidate_id, request=request)
     if not created:
         response.status_code = 200
     return status
@@ -132,7 +128,7 @@ async def lift_hold(
 ) -> HoldStatus:
     """Lift the active hold; it stays in the history with who lifted it and when."""
     try:
-        return await _rights(state).lift_hold(candidate_id, request)
+        return await state.store.rights.lift_hold(candidate_id, request=request)
     except RightsRefused as err:
         raise _refused(err) from err
 
@@ -165,7 +161,7 @@ async def request_erasure(
     request is pending, asking again returns it.
     """
     try:
-        view, _ = await _rights(state).request_erasure(candidate_id, request)
+        view, _ = await state.store.rights.request_erasure(candidate_id, request=request)
     except RightsRefused as err:
         raise _refused(err) from err
     # A request left pending by an earlier failed start is started again here.
@@ -190,7 +186,7 @@ async def request_erasure(
 )
 async def get_erasure(state: State, request_id: RequestId) -> ErasureView:
     """``pending``, ``completed`` (with counts and the webhook's outcome) or ``refused``."""
-    view = await _rights(state).erasure(request_id)
+    view = await state.store.rights.erasure(request_id)
     if view is None:
         raise ApiError(
             404, "erasure_not_found", f"No erasure request has the id {request_id}.", None

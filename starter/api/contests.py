@@ -1,11 +1,12 @@
 """Contests of a termination: the candidate contests (via the platform), HR reviews and decides.
 
 ``POST /v1/sessions/{id}/contest`` takes the token of the termination email's contest link
-and the candidate's statement. With ``EXITFLOW_RESUME_TOKEN_SECRET`` set the API opens the
-signed token itself and refuses a bad one (403) or a late one (410) before the session
-hears of it; the workflow then checks the raw token, the window and that the termination
-was not contested yet. HR works the review queue at ``GET /v1/contests?status=open`` and
-decides with ``POST /v1/contests/{contest_id}/decision``.
+and the candidate's statement. With ``EXITFLOW_RESUME_TOKEN_SECRET`` set the signed token
+is opened as the CLI opens it (``sessions/link_tokens.py``), and a bad one (403) or a late
+one (410) is refused before the session hears of it; the workflow then checks the raw
+token, the window and that the termination was not contested yet. HR works the review
+queue at ``GET /v1/contests?status=open`` and decides with
+``POST /v1/contests/{contest_id}/decision``.
 """
 
 from __future__ import annotations
@@ -21,24 +22,11 @@ from contract.contests import (
     ContestInput,
     ContestReceipt,
 )
-from links.contest import (
-    ContestTokenExpired,
-    InvalidContestToken,
-    open_contest_token,
-)
-from sessions.client import SessionRefused
+from sessions.refusals import SessionRefused
 from starter.api.auth import allowed, invalid_field
 from starter.api.deps import ApiState, SessionId, State
 from starter.api.docs import error_responses, examples
-from store.contests import (
-    ContestPage,
-    InvalidContestCursor,
-    ReviewTask,
-    StoredContest,
-    find_contest,
-    list_contests,
-    review_task,
-)
+from store import ContestPage, InvalidCursor, ReviewTask, StoredContest
 
 router = APIRouter(tags=["contests"])
 
@@ -90,7 +78,7 @@ async def contest(
     A tampered or foreign token is 403, a closed contest window 410, a session that is not
     terminated or was already contested 409.
     """
-    return await file_contest(state, session_id, request)
+    return await state.link_tokens.contest(session_id, request, now=state.clock())
 
 
 @router.get(
@@ -108,8 +96,8 @@ async def contests(
 ) -> ContestPage:
     """One page of review tasks: contest, statement, termination notice, session and segments."""
     try:
-        return await list_contests(state.store, status=status, limit=limit, cursor=cursor)
-    except InvalidContestCursor as err:
+        return await state.store.contests.list_tasks(status=status, limit=limit, cursor=cursor)
+    except InvalidCursor as err:
         raise invalid_field("cursor", "cursor is not a next_cursor this API handed out.") from err
 
 
@@ -122,7 +110,7 @@ async def contests(
 )
 async def contest_task(state: State, contest_id: ContestId) -> ReviewTask:
     """The review task of one contest."""
-    return await review_task(state.store, await _stored(state, contest_id))
+    return await state.store.contests.review_task(await _stored(state, contest_id))
 
 
 @router.post(
@@ -149,51 +137,7 @@ async def decide(
 
 
 async def _stored(state: ApiState, contest_id: str) -> StoredContest:
-    stored = await find_contest(state.store, contest_id)
+    stored = await state.store.contests.find(contest_id)
     if stored is None:
         raise SessionRefused(ErrorCode.CONTEST_NOT_FOUND, "No contest has this id.")
     return stored
-
-
-async def file_contest(state: ApiState, session_id: str, request: ContestInput) -> ContestReceipt:
-    """File the contest with the token the candidate brought, opened to the workflow's raw one.
-
-    Raises:
-        SessionRefused: As :func:`raw_contest_token`, or the session's own refusal
-            (``session_not_terminated``, ``already_contested``, ...).
-    """
-    raw = await raw_contest_token(state, session_id, request.contest_token)
-    return await state.sessions.contest(
-        session_id, request.model_copy(update={"contest_token": raw})
-    )
-
-
-async def raw_contest_token(state: ApiState, session_id: str, token: str) -> str:
-    """The raw token the workflow checks, from the signed one of the contest link.
-
-    Raises:
-        SessionRefused: ``session_not_found`` for an unknown session,
-            ``invalid_contest_token`` for a tampered, malformed or foreign token,
-            ``contest_window_closed`` for an expired one.
-    """
-    if state.resume_token_key is None:
-        return token
-    try:
-        opened = open_contest_token(
-            state.resume_token_key, token, session_id=session_id, now=state.clock()
-        )
-    except (InvalidContestToken, ContestTokenExpired) as err:
-        # An unknown session is a 404 whatever token came with it.
-        await state.sessions.status(session_id)
-        if isinstance(err, ContestTokenExpired):
-            raise SessionRefused(
-                ErrorCode.CONTEST_WINDOW_CLOSED,
-                "The period to contest this termination is over.",
-                {"fields": [{"field": "contest_token", "message": "the contest window is over"}]},
-            ) from err
-        raise SessionRefused(
-            ErrorCode.INVALID_CONTEST_TOKEN,
-            "The contest token is not one this service issued for this session.",
-            {"fields": [{"field": "contest_token", "message": str(err)}]},
-        ) from err
-    return opened.raw_token

@@ -12,6 +12,7 @@ from temporalio.client import Client
 
 from contract.sessions import SESSION_ID_PATTERN
 from sessions.client import SessionClient
+from sessions.link_tokens import LinkTokens
 from starter.api.heartbeats import HeartbeatGate
 from store import Store
 
@@ -28,6 +29,11 @@ class ApiState:
     resume_token_key: bytes | None = None
     """Signs the resume tokens the API hands out and requires; None passes raw tokens."""
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    @property
+    def link_tokens(self) -> LinkTokens:
+        """The candidates' link tokens, signed and opened with ``resume_token_key``."""
+        return LinkTokens(self.sessions, self.resume_token_key)
 
 
 def _state(request: Request) -> ApiState:

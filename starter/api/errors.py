@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError
 
 from contract.codes import ErrorCode
-from sessions.client import SessionRefused
+from sessions.refusals import SessionRefused
 from starter.api.auth import ApiError, authorize
 
 log = structlog.get_logger()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated
 
@@ -52,28 +53,49 @@ async def _run(
         raise invalid_field("change_at", f"{err}.") from err
 
 
-@router.get("/funnel", response_model=StageFunnel, summary="Exit rate per stage", **_ROUTE)
-async def funnel(state: State, where: Filter) -> Report:
-    """Of the sessions started in the window: reached, lost, and exits by kind, per stage."""
-    return await _run(state, "funnel", where)
+_WINDOW_ONLY: dict[str, tuple[type[Report], str, str]] = {
+    "funnel": (
+        StageFunnel,
+        "Exit rate per stage",
+        "Of the sessions started in the window: reached, lost, and exits by kind, per stage.",
+    ),
+    "reasons": (
+        WithdrawalReasons,
+        "Why people leave",
+        "Withdrawal reasons per job with counts and shares.",
+    ),
+    "faults": (
+        FaultBreakdown,
+        "System faults",
+        "Faults by cause, browser and version, OS, device and latency band.",
+    ),
+    "resume": (
+        ResumeReport,
+        "Resume after a fault",
+        "Share resumed, median time to resume, share expired.",
+    ),
+}
+"""The reports that take only the window and job: model, summary and description."""
 
 
-@router.get("/reasons", response_model=WithdrawalReasons, summary="Why people leave", **_ROUTE)
-async def reasons(state: State, where: Filter) -> Report:
-    """Withdrawal reasons per job with counts and shares."""
-    return await _run(state, "reasons", where)
+def _window_only(name: str) -> Callable[[State, ReportFilter], Awaitable[Report]]:
+    async def route(state: State, where: Filter) -> Report:
+        return await _run(state, name, where)
+
+    return route
 
 
-@router.get("/faults", response_model=FaultBreakdown, summary="System faults", **_ROUTE)
-async def faults(state: State, where: Filter) -> Report:
-    """Faults by cause, browser and version, OS, device and latency band."""
-    return await _run(state, "faults", where)
-
-
-@router.get("/resume", response_model=ResumeReport, summary="Resume after a fault", **_ROUTE)
-async def resume(state: State, where: Filter) -> Report:
-    """Share resumed, median time to resume, share expired."""
-    return await _run(state, "resume", where)
+for _name, (_model, _summary, _description) in _WINDOW_ONLY.items():
+    router.add_api_route(
+        f"/{_name}",
+        _window_only(_name),
+        methods=["GET"],
+        name=_name,
+        response_model=_model,
+        summary=_summary,
+        description=_description,
+        **_ROUTE,
+    )
 
 
 @router.get("/interviewers", response_model=InterviewerReport, summary="Interviewers", **_ROUTE)

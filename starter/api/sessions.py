@@ -23,7 +23,8 @@ from contract.sessions import (
     TerminateInput,
     WithdrawInput,
 )
-from sessions.client import SessionRefused, read_session_view
+from sessions.client import read_session_view
+from sessions.refusals import SessionRefused
 from sessions.start import start_session, stored_start
 from starter.api.auth import allowed
 from starter.api.deps import ApiState, SessionId, State
@@ -37,7 +38,6 @@ from starter.api.docs import (
     WITHDRAW_EXAMPLES,
     error_responses,
 )
-from starter.api.resuming import resume_session, signed_ack
 
 log = structlog.get_logger()
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
@@ -112,7 +112,7 @@ async def _note_beat(state: ApiState, session_id: str, beat: HeartbeatInput) -> 
     answer, gets the beat as a signal instead: the workflow hears it, or refuses it.
     """
     try:
-        status = await state.store.see_heartbeat(session_id, state.clock(), beat.client)
+        status = await state.store.see_heartbeat(session_id, at=state.clock(), client=beat.client)
     except SQLAlchemyError as err:
         log.warning("heartbeat.store_unavailable", session_id=session_id, error=str(err))
         status = None
@@ -204,8 +204,7 @@ async def fault(
     request: Annotated[FaultInput, Body(openapi_examples=FAULT_EXAMPLES)],
 ) -> FaultAck:
     """Suspend the session; the answer carries the resume deadline and token."""
-    ack = await state.sessions.report_fault(session_id, request)
-    return signed_ack(state, session_id, ack)
+    return await state.link_tokens.report_fault(session_id, request)
 
 
 @router.post(
@@ -221,7 +220,7 @@ async def resume(
     request: Annotated[ResumeInput, Body(openapi_examples=RESUME_EXAMPLES)],
 ) -> SessionView:
     """Resume with the suspension's token; a bad token is 403, a closed window 410."""
-    return await resume_session(state, session_id, request)
+    return await state.link_tokens.resume(session_id, request, now=state.clock())
 
 
 @router.post(

@@ -12,8 +12,8 @@ from datetime import datetime
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict
 
-from contract.codes import DownstreamKind, EventType, ExitKind, SessionStatus
-from contract.sessions import Actor, ClientInfo, Contest, Segment
+from contract.codes import DownstreamKind, EventType, SessionStatus
+from contract.sessions import ClientInfo, Contest, ExitFacts, Segment
 
 _SIGNATURE = """\
 Signed as [Standard Webhooks](https://www.standardwebhooks.com/): headers `webhook-id`
@@ -43,23 +43,6 @@ _WHEN: dict[EventType, str] = {
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class ExitFacts(_Strict):
-    """How the session ended or was interrupted; free text only where its kind has some."""
-
-    exit_id: str
-    kind: ExitKind
-    reason_code: str
-    at: datetime
-    comment: str | None = None
-    """``withdrawn`` only: the candidate's own words."""
-    explanation: str | None = None
-    """``terminated`` only: HR's explanation."""
-    actor: Actor | None = None
-    """``terminated`` only: who in HR ended it."""
-    notice_text: str | None = None
-    """``terminated`` only: the notice sent to the candidate, verbatim."""
 
 
 class FaultFacts(_Strict):

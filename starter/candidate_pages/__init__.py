@@ -24,11 +24,10 @@ from temporalio.service import RPCError
 from contract.codes import ErrorCode, SessionStatus
 from contract.contests import ContestInput
 from contract.sessions import SESSION_ID_PATTERN, ResumeInput
-from sessions.client import SessionRefused, read_session_view
-from starter.api.contests import file_contest, raw_contest_token
+from sessions.client import read_session_view
+from sessions.refusals import SessionRefused
 from starter.api.deps import ApiState, State
 from starter.api.errors import STATUS_OF_CODE
-from starter.api.resuming import raw_resume, resume_session
 from starter.candidate_pages._html import (
     form,
     page,
@@ -91,7 +90,8 @@ async def contest(state: State, request: Request) -> HTMLResponse:
 
 async def _resume_page(state: ApiState, query: Mapping[str, str]) -> tuple[str, str]:
     session_id, token = _fields(query, "session_id", "token")
-    await raw_resume(state, session_id, ResumeInput(resume_token=token))
+    presented = ResumeInput(resume_token=token)
+    await state.link_tokens.raw_resume_token(session_id, presented.resume_token, now=state.clock())
     view = await read_session_view(state.sessions, state.store, session_id)
     if view.status is not SessionStatus.SUSPENDED:
         return "Nothing to resume", status_line(view) + saved_work(view)
@@ -103,13 +103,14 @@ async def _resume_page(state: ApiState, query: Mapping[str, str]) -> tuple[str, 
 
 async def _resumed(state: ApiState, request: Request) -> tuple[str, str]:
     session_id, token = _fields(await _form_fields(request), "session_id", "token")
-    view = await resume_session(state, session_id, ResumeInput(resume_token=token))
+    presented = ResumeInput(resume_token=token)
+    view = await state.link_tokens.resume(session_id, presented, now=state.clock())
     return "Your interview is resumed", status_line(view) + saved_work(view)
 
 
 async def _contest_page(state: ApiState, query: Mapping[str, str]) -> tuple[str, str]:
     session_id, token = _fields(query, "session_id", "token")
-    await raw_contest_token(state, session_id, token)
+    await state.link_tokens.raw_contest_token(session_id, token, now=state.clock())
     view = await read_session_view(state.sessions, state.store, session_id)
     window = view.contest
     if view.status is not SessionStatus.TERMINATED or window is None:
@@ -136,7 +137,7 @@ async def _contested(state: ApiState, request: Request) -> tuple[str, str]:
     fields = await _form_fields(request)
     session_id, token, statement = _fields(fields, "session_id", "token", "statement")
     filed = ContestInput(contest_token=token, statement=statement)
-    receipt = await file_contest(state, session_id, filed)
+    receipt = await state.link_tokens.contest(session_id, filed, now=state.clock())
     return "Your contest is filed", (
         f"<p>{escape(receipt.message)}</p>"
         f"<p>Contest <code>{escape(receipt.contest_id)}</code> is {escape(receipt.status)}.</p>"

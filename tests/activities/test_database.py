@@ -47,16 +47,16 @@ async def test_a_final_delivery_is_not_overwritten_by_pending(store: Store) -> N
 
     rows = await fetch(store, "SELECT channel, outcome, attempts, status_code FROM deliveries")
     assert rows == [{"channel": "email", "outcome": "sent", "attempts": 2, "status_code": 250}]
-    assert await store.delivery_outcome("ev-1", "email") == "sent"
-    assert await store.delivery_outcome("ev-1", "sms") is None
+    assert await store.delivery_outcome("ev-1", channel="email") == "sent"
+    assert await store.delivery_outcome("ev-1", channel="sms") is None
 
 
 async def test_a_failed_delivery_can_still_be_followed_by_another_channel(store: Store) -> None:
     """Deliveries are kept per channel: a failed webhook does not touch the email row."""
     await store.note_delivery(
-        "ev-2", DeliveryOutcome(channel="hris", outcome="failed", status_code=400)
+        "ev-2", outcome=DeliveryOutcome(channel="hris", outcome="failed", status_code=400)
     )
-    await store.note_delivery("ev-2", DeliveryOutcome(channel="email", outcome="sent"))
+    await store.note_delivery("ev-2", outcome=DeliveryOutcome(channel="email", outcome="sent"))
 
     rows = await fetch(store, "SELECT channel, outcome FROM deliveries ORDER BY channel")
     assert rows == [

@@ -112,7 +112,7 @@ async def test_fault_sms_posts_phone_and_text_with_link(
     assert event.session.suspension.resume_token in body["text"]
     assert "5月11日 17:01（北京时间）" in body["text"]
     assert gateway.headers_seen[0]["Idempotency-Key"] == event.event_id
-    assert await store.delivery_outcome(event.event_id, "sms") == "sent"
+    assert await store.delivery_outcome(event.event_id, channel="sms") == "sent"
 
 
 async def test_withdrawal_sms_is_a_short_confirmation(
@@ -203,7 +203,7 @@ async def test_retryable_status_raises(
     if status == 429:
         assert caught.value.next_retry_delay is not None
         assert caught.value.next_retry_delay.total_seconds() == 7
-    assert await store.delivery_outcome(event.event_id, "sms") != "sent"
+    assert await store.delivery_outcome(event.event_id, channel="sms") != "sent"
 
 
 async def test_other_4xx_is_recorded_as_failed(
@@ -215,7 +215,7 @@ async def test_other_4xx_is_recorded_as_failed(
     outcome = await send(sms_settings, http, store, event)
     assert outcome.outcome == "failed" and outcome.status_code == 400
     assert outcome.detail and "rejected" in outcome.detail
-    assert await store.delivery_outcome(event.event_id, "sms") == "failed"
+    assert await store.delivery_outcome(event.event_id, channel="sms") == "failed"
 
 
 async def test_gateway_down_raises(sms_settings: Settings, http: httpx.AsyncClient, store: Store):

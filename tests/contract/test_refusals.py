@@ -13,7 +13,8 @@ from temporalio.testing import WorkflowEnvironment
 from contract.codes import ErrorCode
 from contract.sessions import StartSession, WithdrawInput
 from devstack.hris_inbox import HrisInbox
-from sessions.client import SessionClient, SessionRefused
+from sessions.client import SessionClient
+from sessions.refusals import SessionRefused
 from store import Store
 from tests.fixtures.temporal import session_body
 from workflows.session import session_workflow_id

@@ -36,7 +36,8 @@ def test_an_older_file_gains_api_keys_and_keeps_its_secrets(tmp_path: Path) -> N
 
 
 def test_embedded_settings_carry_the_keys_and_the_resume_secret(tmp_path: Path) -> None:
-    """The embedded API is configured with every role's key and the resume token secret."""
+    """The embedded API is configured with every role's key and the resume token secret,
+    and its settings are marked as the development stack's."""
     kept = dev_secrets(tmp_path)
 
     settings = embedded_settings(EmbeddedPorts(), "http://127.0.0.1:8026/webhooks", kept)
@@ -46,6 +47,7 @@ def test_embedded_settings_carry_the_keys_and_the_resume_secret(tmp_path: Path) 
     assert {key.role: key.secret.decode() for key in parsed} == dev_api_keys(kept)
     assert settings.resume_token_secret is not None
     assert settings.resume_token_secret.get_secret_value() == kept["resume_token_secret"]
+    assert settings.dev_stack
 
 
 def test_embedded_email_links_follow_the_api_port(

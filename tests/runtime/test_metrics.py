@@ -21,10 +21,11 @@ from runtime.worker import connect, running_worker
 from sessions.client import SessionClient
 from starter.api import create_app
 from store import Store
+from tests.fixtures.strong_secrets import strong_secret
 from tests.fixtures.temporal import session_body
 from workflows.session import session_workflow_id
 
-OPS_KEY = "ops-metrics-test-key-0123456789"
+OPS_KEY = strong_secret("ops")
 
 
 def _free_port() -> int:

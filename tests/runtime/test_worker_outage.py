@@ -46,21 +46,23 @@ async def test_worker_started_while_temporal_is_down_comes_up_with_it(
 ) -> None:
     """A worker started before Temporal waits for it instead of exiting, then serves sessions."""
     worker = await spawn_worker()
-    await asyncio.sleep(8)
+    log = await _logged(tmp_path, '"event": "temporal unreachable; retrying"')
+    assert '"attempt": 1' in log
+    await asyncio.sleep(4)
     assert worker.returncode is None, "the worker gave up on an unreachable Temporal"
 
     env = await server.start()
 
     view = await served_session(env, task_queue, within_seconds=30)
     assert view.status == "active"
-    log = (tmp_path / "worker.log").read_text()
-    assert '"attempt": 1' in log and '"event": "temporal unreachable; retrying"' in log
 
 
-async def test_sigterm_stops_a_worker_waiting_for_temporal(spawn_worker: Spawn) -> None:
+async def test_sigterm_stops_a_worker_waiting_for_temporal(
+    spawn_worker: Spawn, tmp_path: Path
+) -> None:
     """SIGTERM during the wait for an unreachable Temporal ends the process at once, cleanly."""
     worker = await spawn_worker()
-    await asyncio.sleep(6)
+    await _logged(tmp_path, "temporal unreachable; retrying")
     assert worker.returncode is None
 
     worker.send_signal(signal.SIGTERM)
@@ -90,3 +92,16 @@ async def test_unparseable_address_fails_fast(spawn_worker: Spawn, tmp_path: Pat
     log = (tmp_path / "worker.log").read_text()
     assert "ValueError: invalid target URL" in log
     assert "retrying" not in log
+
+
+async def _logged(directory: Path, text: str, *, within_seconds: float = 60) -> str:
+    """The worker's log once it holds ``text``: a loaded machine may take long to import."""
+    log = directory / "worker.log"
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within_seconds
+    while loop.time() < deadline:
+        content = log.read_text() if log.exists() else ""
+        if text in content:
+            return content
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"{text!r} not logged within {within_seconds} s")

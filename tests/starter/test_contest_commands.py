@@ -8,7 +8,8 @@ import pytest
 
 from contract.codes import ErrorCode
 from devstack.mailbox import Mailbox
-from sessions.client import SessionClient, SessionRefused
+from sessions.client import SessionClient
+from sessions.refusals import SessionRefused
 from starter import contest_commands
 from tests.fixtures.cli import run_json_command
 from tests.fixtures.contest import STATEMENT, TERMINATION, link_token

@@ -99,14 +99,3 @@ async def test_recruiting_without_a_split_says_what_is_missing(
 
     assert code == 2
     assert "change_at" in json.loads(out)["error"]["message"]
-
-
-def test_demo_traffic_has_every_exit_kind_in_plausible_proportions() -> None:
-    """The demo plan is seeded, mostly completions, and holds every outcome."""
-    plans = report_commands.demo_plans(400, seed=7)
-    outcomes = [plan.outcome for plan in plans]
-
-    assert plans == report_commands.demo_plans(400, seed=7)
-    assert set(outcomes) == set(report_commands._OUTCOMES)
-    assert outcomes.count("completed") > outcomes.count("withdrawn") > outcomes.count("terminated")
-    assert len({plan.job_id for plan in plans}) == 4

@@ -85,7 +85,7 @@ async def test_anonymised_rows_hold_no_personal_data_anywhere(store: Store) -> N
         await store.record_event(event)
     refusal = "550 5.1.1 <alex.morgan@example.com>: Recipient address rejected"
     bounced = DeliveryOutcome(channel="email", outcome="failed", detail=refusal)
-    await store.note_delivery(fault.event_id, bounced)
+    await store.note_delivery(fault.event_id, outcome=bounced)
 
     counts = await _anonymise(store, fault.session.session_id, terminated.session.session_id)
 

@@ -67,11 +67,13 @@ async def test_concurrent_beats_share_one_transaction_and_each_gets_its_answer(
     at = withdrawn.at + timedelta(seconds=10)
 
     with counted_commits(store) as commits:
-        statuses = await asyncio.gather(*(store.see_heartbeat(sid, at, FIREFOX) for sid in ids))
+        statuses = await asyncio.gather(
+            *(store.see_heartbeat(sid, at=at, client=FIREFOX) for sid in ids)
+        )
 
     assert statuses == [SessionStatus.ACTIVE] * 198 + [SessionStatus.WITHDRAWN, None]
     assert len(commits) == 1
-    heard = await store.last_seen(active[-1], at + timedelta(seconds=5))
+    heard = await store.last_seen(active[-1], as_of=at + timedelta(seconds=5))
     assert (heard.seconds_ago, heard.client) == (5, FIREFOX)
 
 
@@ -87,7 +89,7 @@ async def test_a_batch_is_capped_and_the_rest_follow_in_the_next(store: Store) -
     assert statuses == [SessionStatus.ACTIVE] * 7
     assert len(commits) == 3
     for sid in ids:
-        assert (await store.last_seen(sid, at)).seconds_ago == 0
+        assert (await store.last_seen(sid, as_of=at)).seconds_ago == 0
 
 
 async def test_a_failed_write_fails_every_call_of_its_batch_and_the_next_batch_goes_on(
@@ -101,13 +103,13 @@ async def test_a_failed_write_fails_every_call_of_its_batch_and_the_next_batch_g
         sid = started.session.session_id
 
         results = await asyncio.gather(
-            *(store.see_heartbeat(sid, started.at) for _ in range(3)), return_exceptions=True
+            *(store.see_heartbeat(sid, at=started.at) for _ in range(3)), return_exceptions=True
         )
         assert all(isinstance(result, SQLAlchemyError) for result in results)
 
         await store.create_schema()
         await store.record_event(started)
-        assert await store.see_heartbeat(sid, started.at) == SessionStatus.ACTIVE
+        assert await store.see_heartbeat(sid, at=started.at) == SessionStatus.ACTIVE
     finally:
         await store.dispose()
 
@@ -126,7 +128,7 @@ async def test_a_caller_that_went_away_does_not_disturb_the_others(store: Store)
 
     assert isinstance(done[0], asyncio.CancelledError)
     assert done[1:] == [SessionStatus.ACTIVE, SessionStatus.ACTIVE]
-    assert (await store.last_seen(ids[0], at)).seconds_ago == 0
+    assert (await store.last_seen(ids[0], as_of=at)).seconds_ago == 0
 
 
 @pytest.mark.parametrize("gather_seconds", [0.0, 0.01])
@@ -141,7 +143,7 @@ async def test_calls_one_after_another_are_each_answered(
     for n in range(3):
         assert await notes.submit(Beat(sid, at + timedelta(seconds=n))) == SessionStatus.ACTIVE
 
-    assert (await store.last_seen(sid, at + timedelta(seconds=2))).seconds_ago == 0
+    assert (await store.last_seen(sid, as_of=at + timedelta(seconds=2))).seconds_ago == 0
 
 
 async def test_delivery_notes_and_reads_that_arrive_together_share_a_transaction(
@@ -154,11 +156,14 @@ async def test_delivery_notes_and_reads_that_arrive_together_share_a_transaction
 
     with counted_commits(store) as commits:
         await asyncio.gather(
-            *(store.note_delivery(f"ev-{n}", sent if n % 2 else failed) for n in range(50))
+            *(store.note_delivery(f"ev-{n}", outcome=sent if n % 2 else failed) for n in range(50))
         )
     outcomes = await asyncio.gather(
-        *(store.delivery_outcome(f"ev-{n}", "hris" if n % 2 else "email") for n in range(50)),
-        store.delivery_outcome("ev-1", "email"),
+        *(
+            store.delivery_outcome(f"ev-{n}", channel="hris" if n % 2 else "email")
+            for n in range(50)
+        ),
+        store.delivery_outcome("ev-1", channel="email"),
     )
 
     assert len(commits) == 1
@@ -174,22 +179,22 @@ async def test_a_pending_note_batched_after_a_final_one_does_not_overwrite_it(
     sent = DeliveryOutcome(channel="hris", outcome="sent", status_code=204)
 
     await asyncio.gather(
-        store.note_delivery("ev-1", pending),
-        store.note_delivery("ev-1", sent),
-        store.note_delivery("ev-1", pending),
+        store.note_delivery("ev-1", outcome=pending),
+        store.note_delivery("ev-1", outcome=sent),
+        store.note_delivery("ev-1", outcome=pending),
     )
 
-    assert await store.delivery_outcome("ev-1", "hris") == "sent"
+    assert await store.delivery_outcome("ev-1", channel="hris") == "sent"
 
 
 async def test_an_unknown_outcome_is_refused_alone(store: Store) -> None:
     """A note with an outcome the log does not know fails for its caller; the notes that
     arrive with it are written."""
     results = await asyncio.gather(
-        store.note_delivery("ev-1", DeliveryOutcome(channel="hris", outcome="delivered")),
-        store.note_delivery("ev-2", DeliveryOutcome(channel="hris", outcome="sent")),
+        store.note_delivery("ev-1", outcome=DeliveryOutcome(channel="hris", outcome="delivered")),
+        store.note_delivery("ev-2", outcome=DeliveryOutcome(channel="hris", outcome="sent")),
         return_exceptions=True,
     )
 
     assert isinstance(results[0], ValueError) and results[1] is None
-    assert await store.delivery_outcome("ev-2", "hris") == "sent"
+    assert await store.delivery_outcome("ev-2", channel="hris") == "sent"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import timedelta
 
@@ -10,8 +11,7 @@ import pytest
 from contract.codes import ContestStatus, EventType
 from contract.events import SessionEvent
 from contract.sessions import Actor, Contest
-from store import Store
-from store.contests import InvalidContestCursor, find_contest, list_contests
+from store import InvalidCursor, Store
 from tests.fixtures.database import make_event
 from tests.store.helpers import fetch
 
@@ -102,7 +102,7 @@ async def test_a_decision_recorded_before_its_contest_is_never_reopened(store: S
     for event in (terminated, decided, contested):
         await store.record_event(event)
 
-    stored = await find_contest(store, contested.contest.contest_id)  # type: ignore[union-attr]
+    stored = await store.contests.find(contested.contest.contest_id)  # type: ignore[union-attr]
 
     assert stored is not None and stored.status is ContestStatus.OVERTURNED
 
@@ -121,8 +121,8 @@ async def test_the_review_queue_pages_open_contests_oldest_first_with_the_full_r
     for event in (terminated, contested, decided):
         await store.record_event(event)
 
-    first = await list_contests(store, status=ContestStatus.OPEN, limit=2)
-    rest = await list_contests(store, status=ContestStatus.OPEN, cursor=first.next_cursor)
+    first = await store.contests.list_tasks(status=ContestStatus.OPEN, limit=2)
+    rest = await store.contests.list_tasks(status=ContestStatus.OPEN, cursor=first.next_cursor)
 
     tasks = first.items + rest.items
     assert [task.contest.session_id for task in tasks] == sessions
@@ -130,6 +130,25 @@ async def test_the_review_queue_pages_open_contests_oldest_first_with_the_full_r
     task = tasks[0]
     assert task.termination is not None and task.termination.notice_text
     assert task.session is not None and len(task.session.completed_segments) == 2
-    assert (await list_contests(store)).items[-1].contest.status is ContestStatus.UPHELD
-    with pytest.raises(InvalidContestCursor):
-        await list_contests(store, cursor="not-a-cursor")
+    assert (await store.contests.list_tasks()).items[-1].contest.status is ContestStatus.UPHELD
+    with pytest.raises(InvalidCursor):
+        await store.contests.list_tasks(cursor="not-a-cursor")
+
+
+async def test_a_contest_cursor_handed_out_before_the_shared_pager_still_pages(
+    store: Store,
+) -> None:
+    """The review queue's older cursors (spaced JSON) resume where the new ones do."""
+    for days in range(3):
+        terminated, contested, _ = _contest_events(days=days)
+        await store.record_event(terminated)
+        await store.record_event(contested)
+    first = await store.contests.list_tasks(limit=1)
+    last = first.items[-1].contest
+    position = {"at": last.contested_at.isoformat(), "id": last.contest_id}
+    old_cursor = base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
+
+    resumed = await store.contests.list_tasks(cursor=old_cursor)
+
+    assert resumed == await store.contests.list_tasks(cursor=first.next_cursor)
+    assert len(resumed.items) == 2

@@ -17,8 +17,7 @@ from contract.data_rights import (
     ScrubCounts,
 )
 from contract.sessions import Actor
-from store import Store
-from store.rights import CandidateRights, RightsRefused
+from store import CandidateRights, RightsRefused, Store
 from tests.store.data_rights import PERSONAL_TEXTS, candidate_event, days_ago
 from tests.store.helpers import execute, fetch
 
@@ -29,7 +28,7 @@ MATTER = "Tribunal claim ET/2024/017 brought by Alex Morgan"
 @pytest.fixture
 def rights(store: Store) -> CandidateRights:
     """The data-rights operations on the test's store."""
-    return CandidateRights(store)
+    return store.rights
 
 
 async def _audit(store: Store) -> list[dict[str, object]]:
@@ -49,9 +48,9 @@ async def test_a_hold_is_set_once_lifted_and_kept_as_history(
     rights: CandidateRights, store: Store
 ) -> None:
     """Setting twice changes nothing; lifting keeps the hold, with who lifted it and why."""
-    status, created = await rights.set_hold("c-1", HoldInput(reason=MATTER, actor=HR))
-    again, created_again = await rights.set_hold("c-1", HoldInput(reason="other", actor=HR))
-    lifted = await rights.lift_hold("c-1", LiftHoldInput(actor=HR, reason="settled"))
+    status, created = await rights.set_hold("c-1", request=HoldInput(reason=MATTER, actor=HR))
+    again, created_again = await rights.set_hold("c-1", request=HoldInput(reason="other", actor=HR))
+    lifted = await rights.lift_hold("c-1", request=LiftHoldInput(actor=HR, reason="settled"))
 
     assert (created, created_again) == (True, False)
     assert status.held and status.hold is not None and status.hold.reason == MATTER
@@ -60,7 +59,7 @@ async def test_a_hold_is_set_once_lifted_and_kept_as_history(
     [hold] = lifted.history
     assert (hold.reason, hold.lifted_by, hold.lift_reason) == (MATTER, HR, "settled")
     with pytest.raises(RightsRefused) as refused:
-        await rights.lift_hold("c-1", LiftHoldInput(actor=HR))
+        await rights.lift_hold("c-1", request=LiftHoldInput(actor=HR))
     assert refused.value.code == "not_on_hold"
     entries = await _audit(store)
     assert [entry["type"] for entry in entries] == ["hold.set", "hold.lifted"]
@@ -74,12 +73,12 @@ async def test_erasure_is_refused_under_a_hold_or_with_a_session_open(
 ) -> None:
     """A held candidate, or one mid-interview, cannot be erased; nothing is recorded."""
     await store.record_event(candidate_event("c-open", EventType.SUSPENDED))
-    await rights.set_hold("c-held", HoldInput(reason=MATTER, actor=HR))
+    await rights.set_hold("c-held", request=HoldInput(reason=MATTER, actor=HR))
 
     with pytest.raises(RightsRefused) as held:
-        await rights.request_erasure("c-held", ErasureInput(actor=HR))
+        await rights.request_erasure("c-held", request=ErasureInput(actor=HR))
     with pytest.raises(RightsRefused) as open_session:
-        await rights.request_erasure("c-open", ErasureInput(actor=HR))
+        await rights.request_erasure("c-open", request=ErasureInput(actor=HR))
 
     assert held.value.code == "candidate_on_hold"
     assert open_session.value.code == "candidate_has_open_session"
@@ -98,8 +97,10 @@ async def test_erasure_scrubs_only_that_candidate_and_is_audited_by_id(
     ):
         await store.record_event(event)
 
-    view, created = await rights.request_erasure("c-gone", ErasureInput(actor=HR, reason="ticket"))
-    same, created_again = await rights.request_erasure("c-gone", ErasureInput(actor=HR))
+    view, created = await rights.request_erasure(
+        "c-gone", request=ErasureInput(actor=HR, reason="ticket")
+    )
+    same, created_again = await rights.request_erasure("c-gone", request=ErasureInput(actor=HR))
     outcome = await rights.erase(view.request_id)
     repeated = await rights.erase(view.request_id)
 
@@ -125,7 +126,7 @@ async def test_a_session_open_but_unrecorded_when_the_erasure_ran_is_anonymised_
 ) -> None:
     """The start recorded after the erasure is scrubbed at once; a later application is not."""
     await store.record_event(candidate_event("c-late", EventType.WITHDRAWN))
-    view, _ = await rights.request_erasure("c-late", ErasureInput(actor=HR))
+    view, _ = await rights.request_erasure("c-late", request=ErasureInput(actor=HR))
     outcome = await rights.erase(view.request_id)
     assert outcome.status is ErasureStatus.COMPLETED
     # Started a moment before the request, its first record lands only now.
@@ -166,8 +167,8 @@ async def test_a_hold_set_after_the_request_stops_the_erasure(
 ) -> None:
     """The erasure checks the hold again when it runs: refused, nothing scrubbed."""
     await store.record_event(candidate_event("c-1", EventType.WITHDRAWN))
-    view, _ = await rights.request_erasure("c-1", ErasureInput(actor=HR))
-    await rights.set_hold("c-1", HoldInput(reason=MATTER, actor=HR))
+    view, _ = await rights.request_erasure("c-1", request=ErasureInput(actor=HR))
+    await rights.set_hold("c-1", request=HoldInput(reason=MATTER, actor=HR))
 
     outcome = await rights.erase(view.request_id)
 
@@ -190,7 +191,7 @@ async def test_retention_takes_old_ended_sessions_only_and_skips_held_candidates
     }
     for event in events.values():
         await store.record_event(event)
-    await rights.set_hold("c-held", HoldInput(reason=MATTER, actor=HR))
+    await rights.set_hold("c-held", request=HoldInput(reason=MATTER, actor=HR))
     cutoff = days_ago(365)
 
     plan = await rights.retention_plan(cutoff)

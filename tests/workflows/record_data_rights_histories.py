@@ -24,7 +24,6 @@ from contract.sessions import Actor
 from runtime.converter import data_converter
 from runtime.worker import running_worker
 from store import Store
-from store.rights import CandidateRights
 from tests.fixtures.temporal import binary
 from tests.store.data_rights import candidate_event, days_ago
 from workflows.erasure import CandidateErasureWorkflow
@@ -39,8 +38,8 @@ async def main(out: Path) -> None:
         await store.create_schema()
         for candidate in ("c-replay-1", "c-replay-2", "c-replay-3"):
             await store.record_event(candidate_event(candidate, at=days_ago(400)))
-        request, _ = await CandidateRights(store).request_erasure(
-            "c-replay-1", ErasureInput(actor=Actor(id="hr-3", name="Dana Whitfield"))
+        request, _ = await store.rights.request_erasure(
+            "c-replay-1", request=ErasureInput(actor=Actor(id="hr-3", name="Dana Whitfield"))
         )
         env = await WorkflowEnvironment.start_local(
             dev_server_existing_path=binary("temporal"), data_converter=data_converter

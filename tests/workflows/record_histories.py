@@ -175,7 +175,7 @@ async def _clock_scenarios(
     await recorded(store, "replay-api-heartbeat-abandon")
     for _ in range(2):
         await env.sleep(timedelta(seconds=40))
-        await store.see_heartbeat("replay-api-heartbeat-abandon", await env.get_current_time())
+        await store.see_heartbeat("replay-api-heartbeat-abandon", at=await env.get_current_time())
     await env.sleep(timedelta(seconds=100))
     await noted.terminate("recorded")
 

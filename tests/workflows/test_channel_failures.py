@@ -6,14 +6,14 @@ import asyncio
 
 from temporalio.testing import WorkflowEnvironment
 
-from contract.sessions import WithdrawInput
+from contract.sessions import SessionView, WithdrawInput
 from devstack.hris_inbox import HrisInbox
 from devstack.mailbox import Mailbox
 from sessions.client import SessionClient
 from store import Store
 from tests.fixtures.mail import plain_text
 from tests.fixtures.temporal import session_body
-from workflows.session import InterviewSessionWorkflow, session_workflow_id
+from workflows.session import session_workflow_id
 
 
 async def test_mail_server_down_does_not_delay_the_hr_system(
@@ -28,7 +28,7 @@ async def test_mail_server_down_does_not_delay_the_hr_system(
 
     webhook = await hris_inbox.wait_for(lambda d: d.type == "interview.withdrawn")
     event_id = str(webhook.webhook_id).removeprefix("msg_")
-    assert await store.delivery_outcome(event_id, "email") != "sent"
+    assert await store.delivery_outcome(event_id, channel="email") != "sent"
     await asyncio.to_thread(mailbox.start)
     emails = await mailbox.wait_for(lambda m: m.messages, timeout=30)
     assert len(emails) == 1
@@ -50,14 +50,14 @@ async def test_hr_system_refusal_is_recorded_and_the_session_still_closes(
 
     await sessions.withdraw(body.session_id, WithdrawInput(reason_code="other"))
 
-    handle = dev_env.client.get_workflow_handle_for(
-        InterviewSessionWorkflow.run, session_workflow_id(body.session_id)
+    handle = dev_env.client.get_workflow_handle(
+        session_workflow_id(body.session_id), result_type=SessionView
     )
     final = await asyncio.wait_for(handle.result(), timeout=30)
     assert final.status == "withdrawn"
     refused = hris_inbox.by_type("interview.withdrawn")
     assert [d.status_code for d in refused] == [400], "a 4xx is not retried"
     event_id = str(refused[0].webhook_id).removeprefix("msg_")
-    assert await store.delivery_outcome(event_id, "hris") == "failed"
-    assert await store.delivery_outcome(event_id, "email") == "sent"
+    assert await store.delivery_outcome(event_id, channel="hris") == "failed"
+    assert await store.delivery_outcome(event_id, channel="email") == "sent"
     assert len(mailbox.messages) == 1

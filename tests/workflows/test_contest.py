@@ -16,9 +16,9 @@ from contract.codes import ContestStatus, ErrorCode, SessionStatus
 from contract.sessions import ResumeInput, SegmentInput, StartSession
 from devstack.hris_inbox import HrisInbox
 from devstack.mailbox import Mailbox
-from sessions.client import SessionClient, SessionRefused
+from sessions.client import SessionClient
+from sessions.refusals import SessionRefused
 from store import Store
-from store.contests import list_contests
 from store.tables import AuditRow
 from tests.fixtures.contest import (
     EXPLANATIONS,
@@ -62,7 +62,7 @@ async def test_upheld_contest_tells_the_candidate_is_audited_and_closes_the_sess
     assert "review" in receipt.message
     contested = await hris_inbox.wait_for(lambda d: d.type == "termination.contested")
     assert contested.data["contest"]["statement"] == STATEMENT
-    page = await list_contests(store, status=ContestStatus.OPEN)
+    page = await store.contests.list_tasks(status=ContestStatus.OPEN)
     [task] = [task for task in page.items if task.contest.session_id == sid]
     assert task.contest.statement == STATEMENT
     assert task.termination is not None and task.termination.notice_text
@@ -92,9 +92,9 @@ async def test_upheld_contest_tells_the_candidate_is_audited_and_closes_the_sess
     assert audited["termination.upheld"]["contest"]["decided_by"]["id"] == "hr-9"
     assert "contest_deadline" in audited["interview.terminated"]
     assert (await store.verify_audit_chain()).ok
-    assert (await list_contests(store, status=ContestStatus.UPHELD)).items[0].contest.status == (
-        "upheld"
-    )
+    assert (await store.contests.list_tasks(status=ContestStatus.UPHELD)).items[
+        0
+    ].contest.status == ("upheld")
 
 
 async def test_overturned_contest_lets_the_candidate_resume_with_every_segment(
@@ -119,7 +119,7 @@ async def test_overturned_contest_lets_the_candidate_resume_with_every_segment(
     final = await final_view(dev_env, sid)
     assert final.status is SessionStatus.COMPLETED
     assert [e.kind for e in final.exits] == ["terminated"]
-    stored = await list_contests(store, status=ContestStatus.OVERTURNED)
+    stored = await store.contests.list_tasks(status=ContestStatus.OVERTURNED)
     assert [task.contest.session_id for task in stored.items] == [sid]
     assert (await store.verify_audit_chain()).ok
 

@@ -17,7 +17,8 @@ from contract.sessions import SessionView, StartSession
 from devstack.hris_inbox import HrisInbox
 from devstack.mailbox import Mailbox
 from runtime.worker import running_worker
-from sessions.client import SessionClient, SessionRefused
+from sessions.client import SessionClient
+from sessions.refusals import SessionRefused
 from store import Store
 from tests.fixtures.contest import TERMINATION, contest_input, decision, link_token
 from tests.fixtures.temporal import session_body
@@ -43,8 +44,8 @@ async def _terminated(
     await sessions.start(body)
     await sessions.terminate(body.session_id, TERMINATION)
     token = await link_token(mailbox, body.session_id, "interview.terminated")
-    handle = server.client.get_workflow_handle_for(
-        InterviewSessionWorkflow.run, session_workflow_id(body.session_id)
+    handle = server.client.get_workflow_handle(
+        session_workflow_id(body.session_id), result_type=SessionView
     )
     return handle, body, token
 

@@ -13,8 +13,7 @@ from temporalio.worker import Replayer
 
 from runtime.converter import data_converter
 from runtime.worker import SANDBOX, WORKFLOWS
-from workflows.clock import CLOCK_FREE_DECISIONS
-from workflows.contest import RESTORE_DOWNSTREAM
+from workflows.patches import CLOCK_FREE_TIMER_DECISIONS, RESTORE_DOWNSTREAM_ON_OVERTURN
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
@@ -68,7 +67,7 @@ def _with_stale_clock(history: dict[str, Any]) -> dict[str, Any]:
 
 
 CLOCK_FREE = [
-    path for path in HISTORIES if _patched(json.loads(path.read_text()), CLOCK_FREE_DECISIONS)
+    path for path in HISTORIES if _patched(json.loads(path.read_text()), CLOCK_FREE_TIMER_DECISIONS)
 ]
 
 
@@ -100,7 +99,7 @@ def test_there_are_histories_of_restored_downstream_steps() -> None:
     restoring = {
         path.stem
         for path in HISTORIES
-        if _patched(json.loads(path.read_text()), RESTORE_DOWNSTREAM)
+        if _patched(json.loads(path.read_text()), RESTORE_DOWNSTREAM_ON_OVERTURN)
     }
     assert {
         "interview-session-replay-terminate-contest-overturned@restore-downstream",

@@ -15,7 +15,8 @@ from contract.sessions import ClientInfo, FaultInput, HeartbeatInput, ResumeInpu
 from devstack.hris_inbox import HrisInbox
 from devstack.mailbox import Mailbox
 from runtime.worker import running_worker
-from sessions.client import SessionClient, SessionRefused
+from sessions.client import SessionClient
+from sessions.refusals import SessionRefused
 from store import Store
 from tests.fixtures.mail import plain_text
 from tests.fixtures.temporal import session_body
@@ -76,7 +77,9 @@ async def test_beats_noted_by_the_api_keep_the_session_alive_without_signals(
     client = ClientInfo(browser="Safari", browser_version="18", os="iOS", device="phone")
     for _ in range(4):
         await server.sleep(timedelta(seconds=90))
-        noted = await store.see_heartbeat(body.session_id, await server.get_current_time(), client)
+        noted = await store.see_heartbeat(
+            body.session_id, at=await server.get_current_time(), client=client
+        )
         assert noted == "active"
     assert (await handle.query(InterviewSessionWorkflow.get_status)).status == "active"
 

@@ -17,7 +17,6 @@ from contract.sessions import Actor
 from runtime.retention_schedule import RETENTION_HOUR_UTC, ensure_retention_schedule, run_retention
 from runtime.worker import running_worker
 from store import Store
-from store.rights import CandidateRights
 from tests.store.data_rights import candidate_event, days_ago
 from tests.store.helpers import fetch
 
@@ -37,8 +36,8 @@ async def _record_due_and_kept(store: Store) -> None:
         await store.record_event(candidate_event(candidate, at=days_ago(400)))
     await store.record_event(candidate_event("c-young", at=days_ago(30)))
     await store.record_event(candidate_event("c-held", at=days_ago(400)))
-    await CandidateRights(store).set_hold(
-        "c-held", HoldInput(reason="tribunal claim", actor=Actor(id="hr-3", name="Dana"))
+    await store.rights.set_hold(
+        "c-held", request=HoldInput(reason="tribunal claim", actor=Actor(id="hr-3", name="Dana"))
     )
 
 

@@ -15,6 +15,7 @@ from contract.sessions import (
     FaultInput,
     ResumeInput,
     SegmentInput,
+    SessionView,
     TerminateInput,
     WithdrawInput,
 )
@@ -26,7 +27,7 @@ from tests.fixtures.mail import plain_text
 from tests.fixtures.temporal import RESUME_URL_BASE, session_body
 from workflows import search
 from workflows.downstream import downstream_workflow_id
-from workflows.session import InterviewSessionWorkflow, session_workflow_id
+from workflows.session import session_workflow_id
 
 
 async def _save_two_segments(sessions: SessionClient, session_id: str) -> None:
@@ -63,9 +64,7 @@ async def _downstream_step(client: Client, session_id: str) -> WorkflowHandle[An
 
 async def _result(client: Client, session_id: str) -> dict[str, Any]:
     """The session's final view, once every message is delivered and the workflow closed."""
-    handle = client.get_workflow_handle_for(
-        InterviewSessionWorkflow.run, session_workflow_id(session_id)
-    )
+    handle = client.get_workflow_handle(session_workflow_id(session_id), result_type=SessionView)
     return (await asyncio.wait_for(handle.result(), timeout=30)).model_dump(mode="json")
 
 

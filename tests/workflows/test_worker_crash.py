@@ -11,14 +11,14 @@ import pytest
 from sqlalchemy import func, select
 from temporalio.testing import WorkflowEnvironment
 
-from contract.sessions import WithdrawInput
+from contract.sessions import SessionView, WithdrawInput
 from devstack.hris_inbox import HrisInbox, ScriptedResponse
 from devstack.mailbox import Mailbox
 from sessions.client import SessionClient
 from store import Store
 from store.tables import ExitRow, SessionEventRow
 from tests.fixtures.temporal import session_body
-from workflows.session import InterviewSessionWorkflow, session_workflow_id
+from workflows.session import session_workflow_id
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -83,15 +83,15 @@ async def test_killed_worker_leaves_one_record_one_email_one_webhook_id(
     assert held.webhook_id is not None
     event_id = held.webhook_id.removeprefix("msg_")
     for _ in range(200):
-        if await store.delivery_outcome(event_id, "email") == "sent":
+        if await store.delivery_outcome(event_id, channel="email") == "sent":
             break
         await asyncio.sleep(0.05)
     workers[0].kill()
     await workers[0].wait()
 
     workers.append(await spawn_worker())
-    handle = dev_env.client.get_workflow_handle_for(
-        InterviewSessionWorkflow.run, session_workflow_id(body.session_id)
+    handle = dev_env.client.get_workflow_handle(
+        session_workflow_id(body.session_id), result_type=SessionView
     )
     final = await asyncio.wait_for(handle.result(), timeout=90)
 

@@ -70,7 +70,7 @@ async def test_one_email_per_event_arrives_with_both_parts(
     assert message["To"].addresses[0].display_name == event.session.candidate.name
     assert message["To"].addresses[0].addr_spec == event.session.candidate.email
     assert message["Date"].datetime == event.at
-    assert await store.delivery_outcome(event.event_id, "email") == "sent"
+    assert await store.delivery_outcome(event.event_id, channel="email") == "sent"
 
 
 async def test_fault_email_carries_resume_link_and_deadline(
@@ -125,7 +125,7 @@ async def test_permanent_refusal_is_recorded_as_failed(tmp_path, store: Store):
     assert outcome.outcome == "failed"
     assert outcome.status_code == 550
     assert outcome.detail and "Mailbox unavailable" in outcome.detail
-    assert await store.delivery_outcome(event.event_id, "email") == "failed"
+    assert await store.delivery_outcome(event.event_id, channel="email") == "failed"
 
 
 async def test_temporary_refusal_raises_for_retry(tmp_path, store: Store):
@@ -138,7 +138,7 @@ async def test_temporary_refusal_raises_for_retry(tmp_path, store: Store):
         await send(settings_for(box), store, event)
 
     assert caught.value.type == UNAVAILABLE and not caught.value.non_retryable
-    assert await store.delivery_outcome(event.event_id, "email") is None
+    assert await store.delivery_outcome(event.event_id, channel="email") is None
 
 
 async def test_smtp_server_down_raises_for_retry(mail_settings: Settings, store: Store):
@@ -154,7 +154,7 @@ async def test_smtp_server_down_raises_for_retry(mail_settings: Settings, store:
 
     assert caught.value.type == UNAVAILABLE and not caught.value.non_retryable
     assert f"127.0.0.1:{free_port}" in caught.value.message
-    assert await store.delivery_outcome(event.event_id, "email") is None
+    assert await store.delivery_outcome(event.event_id, channel="email") is None
 
 
 async def test_email_not_a_channel_is_skipped(
@@ -166,7 +166,7 @@ async def test_email_not_a_channel_is_skipped(
 
     assert outcome.outcome == "skipped"
     assert mailbox.messages == []
-    assert await store.delivery_outcome(event.event_id, "email") == "skipped"
+    assert await store.delivery_outcome(event.event_id, channel="email") == "skipped"
 
 
 async def test_event_not_for_candidate_is_skipped(
@@ -184,10 +184,10 @@ class _UnwritableStore:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    async def delivery_outcome(self, event_id: str, channel: str) -> str | None:
-        return await self._store.delivery_outcome(event_id, channel)
+    async def delivery_outcome(self, event_id: str, *, channel: str) -> str | None:
+        return await self._store.delivery_outcome(event_id, channel=channel)
 
-    async def note_delivery(self, event_id: str, outcome: DeliveryOutcome) -> None:
+    async def note_delivery(self, event_id: str, *, outcome: DeliveryOutcome) -> None:
         raise ConnectionError("database went away")
 
 

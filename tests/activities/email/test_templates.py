@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from activities.email import reason_label, render_candidate_email, render_candidate_sms
-from activities.email.message import message_id
+from activities.email.mime import message_id
 from activities.email.templates import RenderedEmail
 from contract.codes import EventType, TerminationReason, WithdrawReason
 from contract.events import SessionEvent

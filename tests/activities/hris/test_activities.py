@@ -20,7 +20,7 @@ from config import Settings
 from contract.codes import EventType
 from contract.events import DeliveryOutcome, SessionEvent
 from devstack.hris_inbox import HrisInbox, ScriptedResponse
-from store.store import Store
+from store import Store
 from tests.fixtures.database import make_event
 
 
@@ -60,7 +60,7 @@ async def test_delivery_arrives_signed_with_the_contract_body(
     assert delivery.type == "interview.withdrawn"
     assert delivery.data["session_id"] == event.session.session_id
     assert delivery.data["exit"]["reason_code"] == "job_requirements"
-    assert await store.delivery_outcome(event.event_id, "hris") == "sent"
+    assert await store.delivery_outcome(event.event_id, channel="hris") == "sent"
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 408, 429])
@@ -77,7 +77,7 @@ async def test_unavailable_answers_raise_a_retryable_error(
     assert not caught.value.non_retryable
     assert caught.value.next_retry_delay is None
     assert str(status) in caught.value.message
-    assert await store.delivery_outcome(event.event_id, "hris") == "pending"
+    assert await store.delivery_outcome(event.event_id, channel="hris") == "pending"
 
 
 async def test_retry_after_seconds_becomes_the_next_retry_delay(
@@ -123,7 +123,7 @@ async def test_connection_refused_raises_a_retryable_error(
     with pytest.raises(ApplicationError) as caught:
         await _deliver(HrisActivities(settings, hris_http, store), event)
     assert caught.value.type == "hris_unavailable"
-    assert await store.delivery_outcome(event.event_id, "hris") == "pending"
+    assert await store.delivery_outcome(event.event_id, channel="hris") == "pending"
 
 
 async def test_client_error_is_a_recorded_failure_not_an_exception(
@@ -138,7 +138,7 @@ async def test_client_error_is_a_recorded_failure_not_an_exception(
     assert outcome.detail is not None
     assert "unknown job" in outcome.detail
     assert len(hris_inbox.deliveries) == 1
-    assert await store.delivery_outcome(event.event_id, "hris") == "failed"
+    assert await store.delivery_outcome(event.event_id, channel="hris") == "failed"
 
 
 async def test_wrong_secret_is_refused_by_the_receiver_and_failed(
@@ -167,7 +167,7 @@ async def test_retry_sends_the_same_id_and_body(
     assert first.webhook_id == second.webhook_id == f"msg_{event.event_id}"
     assert first.raw_body == second.raw_body
     assert first.verified and second.verified
-    assert await store.delivery_outcome(event.event_id, "hris") == "sent"
+    assert await store.delivery_outcome(event.event_id, channel="hris") == "sent"
 
 
 async def test_event_already_sent_is_not_sent_again(
@@ -190,7 +190,7 @@ async def test_nothing_is_sent_without_a_webhook_url(
     outcome = await _deliver(HrisActivities(settings, hris_http, store), event)
     assert outcome.outcome == "skipped"
     assert hris_inbox.deliveries == []
-    assert await store.delivery_outcome(event.event_id, "hris") == "skipped"
+    assert await store.delivery_outcome(event.event_id, channel="hris") == "skipped"
 
 
 async def test_resume_reminder_is_not_for_the_hr_system(

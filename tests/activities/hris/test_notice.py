@@ -13,7 +13,7 @@ from activities.hris.payload import notice_body
 from config import Settings
 from contract.data_rights import ErasureOutcome, ErasureStatus, erasure_notice
 from devstack.hris_inbox import HrisInbox
-from store.store import Store
+from store import Store
 
 ERASED_AT = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)
 
@@ -63,4 +63,4 @@ async def test_a_notice_arrives_signed_once_and_is_noted_as_sent(
     assert delivery.webhook_id == f"msg_erasure-{_notice().request_id}"
     assert delivery.raw_body == notice_body(notice)
     assert delivery.type == "candidate.erased"
-    assert await store.delivery_outcome(notice.event_id, "hris") == "sent"
+    assert await store.delivery_outcome(notice.event_id, channel="hris") == "sent"

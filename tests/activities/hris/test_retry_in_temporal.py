@@ -23,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from devstack.hris_inbox import HrisInbox, ScriptedResponse
     from runtime.converter import data_converter
     from runtime.worker import SANDBOX
-    from store.store import Store
+    from store import Store
     from tests.fixtures.database import make_event
 
 
@@ -88,4 +88,4 @@ async def test_unavailable_then_accepted_is_retried_to_success(
     first, second, _ = hris_inbox.deliveries
     # Retry-After: 1 overrides the policy's 200 ms first interval.
     assert second.received_at - first.received_at >= timedelta(seconds=1)
-    assert await store.delivery_outcome(event.event_id, "hris") == "sent"
+    assert await store.delivery_outcome(event.event_id, channel="hris") == "sent"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -59,3 +61,10 @@ async def signed_api(
     """An HTTP client on ``signed_app``, with a worker that signs the tokens it emails."""
     async with serving(dev_env.client, signed_app, signed_settings, task_queue) as http:
         yield http
+
+
+@pytest.fixture
+def signed_terminal(terminal: None, tmp_path: Path) -> None:
+    """The CLI's environment, with the API's secret where ``exitflow up`` keeps its own."""
+    secrets = {"resume_token_secret": RESUME_TOKEN_SECRET}
+    (tmp_path / "dev-secrets.json").write_text(json.dumps(secrets))

@@ -6,10 +6,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
+from contract.codes import ErrorCode
 from devstack.mailbox import Mailbox
+from links.contest import open_contest_token
+from sessions.refusals import SessionRefused
+from starter import contest_commands
+from tests.fixtures.cli import run_json_command
 from tests.fixtures.contest import STATEMENT, TERMINATION, link_token
+from tests.starter.api.conftest import RESUME_TOKEN_SECRET
 from tests.starter.api.helpers import HR, PLATFORM, started
 
 _DECISION = {
@@ -158,3 +165,28 @@ async def test_contesting_a_session_that_was_not_terminated_is_409(
 
     _refused(response, 409, "session_not_terminated")
     assert (await api.get(f"/v1/sessions/{sid}", headers=PLATFORM)).json()["status"] == "active"
+
+
+async def test_the_cli_files_with_the_link_token_and_refuses_the_raw_one_as_the_api_does(
+    signed_terminal: None,
+    signed_api: httpx.AsyncClient,
+    mailbox: Mailbox,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """With the secret set, ``exitflow contest file`` refuses the raw token, then files."""
+    sid, token = await _terminated(signed_api, mailbox)
+    raw = open_contest_token(
+        RESUME_TOKEN_SECRET.encode(), token, session_id=sid, now=datetime.now(UTC)
+    ).raw_token
+
+    def file(with_token: str) -> Any:
+        argv = ["contest", "file", sid, "--token", with_token, "--statement", STATEMENT]
+        return run_json_command(contest_commands.add_to, argv, capsys)
+
+    with pytest.raises(SessionRefused) as refused:
+        await file(raw)
+    filed = await file(token)
+
+    assert refused.value.code == ErrorCode.INVALID_CONTEST_TOKEN
+    assert refused.value.details["fields"][0]["field"] == "contest_token"
+    assert filed["status"] == "open"

@@ -45,7 +45,7 @@ async def test_many_heartbeats_become_one_note_on_the_row_and_no_signal(
         response = await api.post(f"/v1/sessions/{sid}/heartbeat", json=_beat(n), headers=PLATFORM)
         assert response.status_code == 204
 
-    heard = await store.last_seen(sid, datetime.now(UTC))
+    heard = await store.last_seen(sid, as_of=datetime.now(UTC))
     assert heard.seconds_ago is not None and heard.seconds_ago < 30
     assert heard.client is not None and heard.client.browser_version == "0"
     assert await _heartbeat_signals(dev_env, sid) == 0
@@ -71,7 +71,7 @@ async def test_an_api_that_did_not_see_the_start_learns_the_timeout(
             )
             assert beat.is_success
 
-    heard = await store.last_seen(sid, datetime.now(UTC))
+    heard = await store.last_seen(sid, as_of=datetime.now(UTC))
     assert heard.client is not None and heard.client.browser_version == "0"
 
 

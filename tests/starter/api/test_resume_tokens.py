@@ -1,4 +1,4 @@
-"""Signed resume tokens through the API: issued by fault, required by resume, in the email."""
+"""Signed resume tokens: issued by fault (API and CLI alike), required by resume, in the email."""
 
 from __future__ import annotations
 
@@ -7,10 +7,15 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
+from contract.codes import ErrorCode
 from devstack.mailbox import Mailbox
 from links.resume import open_resume_token
+from sessions.refusals import SessionRefused
+from starter import session_commands
+from tests.fixtures.cli import run_json_command
 from tests.fixtures.mail import plain_text
 from tests.starter.api.conftest import RESUME_TOKEN_SECRET
 from tests.starter.api.helpers import PLATFORM, started
@@ -42,6 +47,16 @@ async def _assert_still_suspended(api: httpx.AsyncClient, sid: str) -> None:
     assert (view["status"], len(view["exits"])) == ("suspended", 1)
 
 
+def _raw_token(sid: str, ack: dict[str, Any]) -> str:
+    """The workflow's raw token inside the signed one of a fault answer."""
+    return open_resume_token(
+        RESUME_TOKEN_SECRET.encode(),
+        ack["resume_token"],
+        session_id=sid,
+        now=datetime.fromisoformat(ack["resume_deadline"]) - timedelta(minutes=1),
+    )
+
+
 def _refusal(response: httpx.Response, status: int, code: str) -> None:
     assert response.status_code == status, response.text
     error = response.json()["error"]
@@ -52,13 +67,7 @@ def _refusal(response: httpx.Response, status: int, code: str) -> None:
 async def test_fault_returns_a_signed_token_that_resumes(signed_api: httpx.AsyncClient) -> None:
     """The fault answer carries a signed token for this session; it resumes the session."""
     sid, ack = await _faulted(signed_api)
-    deadline = datetime.fromisoformat(ack["resume_deadline"])
-    raw = open_resume_token(
-        RESUME_TOKEN_SECRET.encode(),
-        ack["resume_token"],
-        session_id=sid,
-        now=deadline - timedelta(minutes=1),
-    )
+    raw = _raw_token(sid, ack)
     assert raw and raw != ack["resume_token"]
 
     response = await _resume(signed_api, sid, ack["resume_token"])
@@ -99,12 +108,7 @@ async def test_a_tampered_signature_is_403_and_changes_nothing(
 async def test_the_raw_token_alone_is_403(signed_api: httpx.AsyncClient) -> None:
     """With the secret set, the workflow's raw token is not accepted on its own."""
     sid, ack = await _faulted(signed_api)
-    raw = open_resume_token(
-        RESUME_TOKEN_SECRET.encode(),
-        ack["resume_token"],
-        session_id=sid,
-        now=datetime.fromisoformat(ack["resume_deadline"]) - timedelta(minutes=1),
-    )
+    raw = _raw_token(sid, ack)
 
     _refusal(await _resume(signed_api, sid, raw), 403, "invalid_resume_token")
     await _assert_still_suspended(signed_api, sid)
@@ -142,3 +146,42 @@ async def test_a_token_for_an_unknown_session_is_404(signed_api: httpx.AsyncClie
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "session_not_found"
+
+
+async def test_the_token_session_fault_prints_resumes_through_the_api(
+    signed_terminal: None,
+    signed_api: httpx.AsyncClient,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``exitflow session fault`` prints the signed token, which the API resumes with."""
+    sid = (await started(signed_api))["session_id"]
+
+    argv = ["session", "fault", sid, "--cause", "network"]
+    ack = await run_json_command(session_commands.add_to, argv, capsys)
+    response = await _resume(signed_api, sid, ack["resume_token"])
+
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "active"
+
+
+async def test_the_cli_refuses_the_raw_token_alone_as_the_api_does(
+    signed_terminal: None,
+    signed_api: httpx.AsyncClient,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """With the secret set, ``exitflow session resume`` refuses the raw token, then resumes."""
+    sid, ack = await _faulted(signed_api)
+    raw = _raw_token(sid, ack)
+
+    def resume(token: str) -> Any:
+        argv = ["session", "resume", sid, "--token", token]
+        return run_json_command(session_commands.add_to, argv, capsys)
+
+    with pytest.raises(SessionRefused) as refused:
+        await resume(raw)
+    await _assert_still_suspended(signed_api, sid)
+    resumed = await resume(ack["resume_token"])
+
+    assert refused.value.code == ErrorCode.INVALID_RESUME_TOKEN
+    assert refused.value.details["fields"][0]["field"] == "resume_token"
+    assert resumed["status"] == "active"

@@ -1,0 +1,167 @@
+"""The dashboard: the reports as one HTML page with SVG charts (``dashboard.html``).
+
+Rendered on the server, so the page needs no script and loads nothing from elsewhere.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+from string import Template
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from reports._common import ReportFilter
+from reports.charts import Bar, bar_chart, percent
+from reports.faults import FaultBreakdown
+from reports.funnel import StageFunnel
+from reports.interviewers import InterviewerReport
+from reports.reasons import WithdrawalReasons
+from reports.reengagement import ReengagementList
+from reports.registry import ReportOptions, run_report
+from reports.resume import ResumeReport
+
+_TEMPLATE = Template((Path(__file__).parent / "dashboard.html").read_text(encoding="utf-8"))
+
+
+async def dashboard_page(
+    engine: AsyncEngine,
+    where: ReportFilter,
+    *,
+    since: str = "",
+    until: str = "",
+    job_id: str = "",
+) -> str:
+    """Funnel, reasons, fault causes and interviewer comparison for the window and job.
+
+    Args:
+        engine: The store's engine; every report runs in its own read-only transaction.
+        where: The window and job the reports cover.
+        since: What the page's "from" field shows, as the reader typed it.
+        until: What the page's "to" field shows.
+        job_id: What the page's "job" field shows.
+    """
+    funnel = await run_report(engine, "funnel", where)
+    reasons = await run_report(engine, "reasons", where)
+    faults = await run_report(engine, "faults", where)
+    resume = await run_report(engine, "resume", where)
+    people = await run_report(engine, "interviewers", where, ReportOptions(min_sessions=10))
+    reengage = await run_report(engine, "reengagement", where, ReportOptions(limit=10_000))
+    assert isinstance(funnel, StageFunnel) and isinstance(reasons, WithdrawalReasons)
+    assert isinstance(faults, FaultBreakdown) and isinstance(resume, ResumeReport)
+    assert isinstance(people, InterviewerReport) and isinstance(reengage, ReengagementList)
+    return _TEMPLATE.substitute(
+        scope=escape(_scope(where)),
+        since=escape(since),
+        until=escape(until),
+        job_id=escape(job_id),
+        tiles=_tiles(funnel, reasons, faults, resume, people, reengage),
+        funnel=_funnel(funnel),
+        interviewers=_interviewers(people),
+        reasons=_shares(
+            [(r.reason_code, r.count, r.share) for r in reasons.overall], "withdrawal reasons"
+        ),
+        fault_causes=_shares(
+            [(f.value, f.count, f.share) for f in faults.by_cause], "fault causes"
+        ),
+        fault_browsers=_shares(
+            [(f.value, f.count, f.share) for f in faults.by_browser[:6]], "faults by browser"
+        ),
+        reasons_table=_reasons_table(reasons),
+    )
+
+
+def _scope(where: ReportFilter) -> str:
+    since = where.since.date().isoformat() if where.since else "the beginning"
+    until = where.until.date().isoformat() if where.until else "now"
+    job = where.job_id or "all jobs"
+    return f"{since} → {until} · {job}"
+
+
+def _tiles(
+    funnel: StageFunnel,
+    reasons: WithdrawalReasons,
+    faults: FaultBreakdown,
+    resume: ResumeReport,
+    people: InterviewerReport,
+    reengage: ReengagementList,
+) -> str:
+    median = resume.median_seconds_to_resume
+    tiles = [
+        (str(funnel.sessions), "sessions started"),
+        (str(reasons.withdrawals), "withdrawals"),
+        (str(faults.faults), "system faults"),
+        (percent(resume.resumed_share), f"resumed · median {_duration(median)}"),
+        (percent(resume.expired_share), "of suspensions expired"),
+        (str(len(reengage.candidates)), "to re-engage"),
+    ]
+    return "".join(
+        f'<div class="tile"><b>{escape(v)}</b><span>{escape(t)}</span></div>' for v, t in tiles
+    )
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.1f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
+
+
+def _funnel(funnel: StageFunnel) -> str:
+    top = max((row.reached for row in funnel.stages), default=0) or 1
+    bars = [
+        Bar(
+            label=row.stage,
+            fraction=row.lost / top,
+            under=row.reached / top,
+            text=f"{row.lost} of {row.reached} · {percent(row.loss_rate)}",
+            tone="alert" if row.worst else "base",
+        )
+        for row in funnel.stages
+    ]
+    return bar_chart(bars, title="funnel")
+
+
+def _interviewers(people: InterviewerReport) -> str:
+    rows = people.interviewers[:12]
+    top = max([row.exit_rate for row in rows] + [people.team_exit_rate, 0.01])
+    bars = [
+        Bar(
+            label=row.interviewer_id,
+            fraction=row.exit_rate / top,
+            text=f"{percent(row.exit_rate)} · n={row.sessions}",
+            tone="alert"
+            if row.flagged
+            else ("muted" if row.sessions < people.min_sessions else "base"),
+        )
+        for row in rows
+    ]
+    return bar_chart(
+        bars,
+        marker=people.team_exit_rate / top,
+        marker_label=f"team {percent(people.team_exit_rate)}",
+        title="interviewers",
+    )
+
+
+def _shares(items: list[tuple[str, int, float]], title: str) -> str:
+    top = max((share for _, _, share in items), default=0) or 1
+    bars = [
+        Bar(label=label, fraction=share / top, text=f"{count} · {percent(share)}")
+        for label, count, share in items
+    ]
+    return bar_chart(bars, title=title)
+
+
+def _reasons_table(reasons: WithdrawalReasons) -> str:
+    if not reasons.jobs:
+        return '<p class="empty">No withdrawals in this window.</p>'
+    head = "<tr><th>job</th><th>withdrawals</th><th>top reasons (share of the job's)</th></tr>"
+    body = "".join(
+        f"<tr><td>{escape(job.job_id)}</td><td>{job.withdrawals}</td><td>"
+        + ", ".join(f"{escape(r.reason_code)} {percent(r.share)}" for r in job.reasons[:4])
+        + "</td></tr>"
+        for job in reasons.jobs
+    )
+    return f"<table>{head}{body}</table>"
