@@ -127,7 +127,8 @@ class SmsActivities:
             status_code=status,
             detail=f"HTTP {status}: {flat}",
         )
-        logger.warning("sms.refused", status_code=status, detail=failed.detail)
+        # Not the body: a gateway's error may quote the number or the text it refused.
+        logger.warning("sms.refused", status_code=status)
         await self._log.note(event.event_id, failed, logger)
         return failed
 

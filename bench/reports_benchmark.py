@@ -13,6 +13,11 @@ Each time is the median of ``--repeat`` runs, the report and its baselines takin
 ``--sqlite-file`` and ``--postgres-database`` keep the filled database and reuse it on the
 next run (its indexes brought in line with the tables' first); without them a temporary one
 is filled and dropped.
+
+``--healthz`` measures instead whether the API stays alive meanwhile: it serves the API over
+the filled database and polls ``/healthz`` from another process while the funnel and the
+dashboard run over HTTP (``bench/_healthz_probe.py``); ``--huge-stages 100000`` first plants
+one session naming that many stages, as finding 2 of issue 14 did.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -36,6 +41,7 @@ import asyncpg
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, make_url
 
+from bench import _healthz_probe
 from reports import REPORTS, ReportFilter, ReportOptions, run_report
 from store import Store
 from store.tables import Base
@@ -299,17 +305,33 @@ async def main() -> None:
     parser.add_argument("--sqlite-file", type=Path, help="fill this file once, then reuse it")
     parser.add_argument("--postgres-database", help="fill this database once, then reuse it")
     parser.add_argument("--only", nargs="+", choices=list(REPORTS), help="these reports only")
+    parser.add_argument("--healthz", action="store_true", help="poll /healthz meanwhile")
+    parser.add_argument("--huge-stages", type=int, default=0, help="--healthz: plant a session")
     args = parser.parse_args()
     names = args.only or list(REPORTS)
-    results = []
+
+    async def work(store: Store, label: str) -> Sequence[Any]:
+        if not args.healthz:
+            return await measure(store, label, args.repeat, names)
+        return await _healthz_probe.probe(
+            store,
+            label,
+            since=YEAR_START,
+            until=YEAR_START + timedelta(days=366),
+            huge_stages=args.huge_stages,
+            repeat=args.repeat,
+        )
+
+    results: list[Any] = []
     if not args.skip_sqlite:
         with tempfile.TemporaryDirectory() as tmp:
             path = args.sqlite_file or Path(tmp) / "bench.db"
-            results += await _on_sqlite(path, args.rows, args.repeat, names)
+            results += await _on_sqlite(path, args.rows, work)
     if args.postgres:
-        results += await _on_postgres(
-            args.postgres, args.postgres_database, args.rows, args.repeat, names
-        )
+        results += await _on_postgres(args.postgres, args.postgres_database, args.rows, work)
+    if args.healthz:
+        _healthz_probe.print_probes(results)
+        return
     print(
         f"\n{'database':<10} {'report':<13} {'report ms':>9} {'scan ms':>8} {'ratio':>5}"
         f" {'key ms':>7} {'ratio':>5}  baselines"
@@ -322,7 +344,11 @@ async def main() -> None:
         )
 
 
-async def _on_sqlite(path: Path, count: int, repeat: int, names: list[str]) -> list[Result]:
+Work = Callable[[Store, str], Awaitable[Sequence[Any]]]
+"""What runs over a filled database: ``measure`` or the ``/healthz`` probe."""
+
+
+async def _on_sqlite(path: Path, count: int, work: Work) -> Sequence[Any]:
     store = Store.from_url(f"sqlite+aiosqlite:///{path}")
     try:
         await store.create_schema()
@@ -333,14 +359,12 @@ async def _on_sqlite(path: Path, count: int, repeat: int, names: list[str]) -> l
             started = time.perf_counter()
             await asyncio.to_thread(fill_sqlite, path, count)
             print(f"sqlite: {count:,} exits loaded in {time.perf_counter() - started:.0f}s")
-        return await measure(store, "sqlite", repeat, names)
+        return await work(store, "sqlite")
     finally:
         await store.dispose()
 
 
-async def _on_postgres(
-    server_url: str, keep: str | None, count: int, repeat: int, names: list[str]
-) -> list[Result]:
+async def _on_postgres(server_url: str, keep: str | None, count: int, work: Work) -> Sequence[Any]:
     server = make_url(server_url)
     name = keep or f"exitflow_bench_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(server.set(drivername="postgresql").render_as_string(False))
@@ -356,7 +380,7 @@ async def _on_postgres(
             started = time.perf_counter()
             await fill_postgres(url, count)
             print(f"postgresql: {count:,} exits loaded in {time.perf_counter() - started:.0f}s")
-        return await measure(store, "postgresql", repeat, names)
+        return await work(store, "postgresql")
     finally:
         await store.dispose()
         if keep is None:

@@ -70,6 +70,8 @@ class Settings(BaseSettings):
 
     retention_days: int = Field(default=365, ge=1)
     """Ended sessions quiet for this many days lose their personal data (daily schedule)."""
+    report_timeout_seconds: float = Field(default=30.0, gt=0, le=3600, allow_inf_nan=False)
+    """How long a report may query the database before it is stopped (503 report_timeout)."""
 
     payload_keys: SecretStr | None = None
     """``kid:base64key,...`` (AES-256, first is active); unset means payloads in clear."""
@@ -77,6 +79,26 @@ class Settings(BaseSettings):
     """Origins (comma-separated) of the Temporal Web UI the codec server answers."""
     metrics_bind: str | None = None
     """``host:port`` of the worker's Prometheus endpoint; unset means no endpoint."""
+    max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=1024**3)
+    """Larger API request bodies are refused with 413 before the key is checked."""
+
+    # Each API process counts on its own: N processes admit N times these rates.
+    rate_limit_key_per_second: float = Field(default=100.0, gt=0, le=1e6, allow_inf_nan=False)
+    """Requests per second one API key may make (a platform with ~1000 live interviews
+    beating every 15 s needs ~70)."""
+    rate_limit_key_burst: int = Field(default=500, ge=1, le=1_000_000)
+    """Requests one API key may make at once, above its rate."""
+    rate_limit_link_per_minute: float = Field(default=10.0, gt=0, le=1e6, allow_inf_nan=False)
+    """Requests per minute on one candidate link (its session and the client's address)."""
+    rate_limit_link_burst: int = Field(default=10, ge=1, le=1_000_000)
+    """Requests on one candidate link at once, above its rate."""
+    rate_limit_table_size: int = Field(default=10_000, ge=1, le=10_000_000)
+    """Buckets each rate limit keeps at most; the least recently used go first."""
+    progress_in_flight_per_session: int = Field(default=4, ge=1, le=1000)
+    """Progress updates of one session an API process has in Temporal at once (Temporal
+    allows 10 in flight per workflow; the rest stay free for exits and faults)."""
+    progress_waiting_per_session: int = Field(default=16, ge=0, le=10_000)
+    """Progress updates of one session that wait their turn; any more are 429 at once."""
 
     # Never read from the environment: only ``for_dev_stack`` sets it.
     _dev_stack: bool = PrivateAttr(default=False)

@@ -8,10 +8,11 @@ update, ``POST /v1/contests/{contest_id}/decision``).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
+from contract.bounds import SingleLine, Text
 from contract.codes import ContestStatus, SessionStatus
 from contract.sessions import Actor, ContractInput, Identifier
 
@@ -19,15 +20,15 @@ from contract.sessions import Actor, ContractInput, Identifier
 class ContestInput(ContractInput):
     """The candidate contests the termination, in their own words."""
 
-    contest_token: str = Field(min_length=1, max_length=512)
-    statement: str = Field(min_length=1, max_length=4000)
+    contest_token: Annotated[str, SingleLine(min_length=1, max_length=512)]
+    statement: Annotated[str, Text(min_length=1, max_length=4000)]
 
 
 class ContestDecision(ContractInput):
     """HR's decision on a contest; the explanation is sent to the candidate."""
 
     outcome: Literal["upheld", "overturned"]
-    explanation: str = Field(min_length=20, max_length=2000)
+    explanation: Annotated[str, Text(min_length=20, max_length=2000)]
     actor: Actor
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
+from contract.bounds import Text
 from contract.sessions import Actor, ContractInput
 
 CANDIDATE_ERASED = "candidate.erased"
@@ -22,7 +23,9 @@ CANDIDATE_ERASED = "candidate.erased"
 class HoldInput(ContractInput):
     """``PUT /v1/candidates/{id}/hold``: keep the candidate's data for a legal matter."""
 
-    reason: str = Field(min_length=1, max_length=2000, description="The matter, for HR.")
+    reason: Annotated[str, Text(min_length=1, max_length=2000)] = Field(
+        description="The matter, for HR."
+    )
     actor: Actor
 
 
@@ -30,7 +33,7 @@ class LiftHoldInput(ContractInput):
     """``POST /v1/candidates/{id}/hold/lift``: the legal matter is over."""
 
     actor: Actor
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: Annotated[str, Text(max_length=2000)] | None = None
 
 
 class Hold(BaseModel):
@@ -59,7 +62,7 @@ class ErasureInput(ContractInput):
     """``POST /v1/candidates/{id}/erasure``: the candidate asked to be forgotten."""
 
     actor: Actor
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: Annotated[str, Text(max_length=2000)] | None = None
 
 
 class ScrubCounts(BaseModel):
@@ -127,7 +130,7 @@ class ErasureOutcome(BaseModel):
 class RetentionInput(BaseModel):
     """Input of ``RetentionWorkflow``: anonymise ended sessions quiet for this long."""
 
-    older_than_days: int = Field(default=365, ge=1)
+    older_than_days: int = Field(default=365, ge=1, le=36_500)
     dry_run: bool = False
     batch_size: int = Field(default=500, ge=1, le=5000)
 

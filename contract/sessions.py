@@ -10,15 +10,15 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     EmailStr,
     Field,
+    ValidationInfo,
     field_validator,
-    model_validator,
 )
 
+from contract.bounds import AwareTime, SingleLine, Text, distinct
 from contract.codes import (
     ContestStatus,
     DownstreamKind,
@@ -29,6 +29,7 @@ from contract.codes import (
     TerminationReason,
     WithdrawReason,
 )
+from contract.stuck import StuckStep
 
 SESSION_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
 DEFAULT_STAGES = ("self_intro", "skill_test", "scenario_simulation")
@@ -37,12 +38,17 @@ Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za
 StageName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
 Locale = Literal["zh-CN", "en"]
 Channel = Literal["email", "sms"]
+Name = Annotated[str, SingleLine(min_length=1, max_length=200)]
+"""A person's name or a job's title: it goes into email headers, so one line only."""
+MAX_STAGES = 50
+DEFAULT_REMINDER_HOURS = 2.0
+ONE_SECOND_IN_HOURS = 1 / 3600
 
 
 class ContractInput(BaseModel):
     """Base of every input the contract accepts: unknown fields are refused, not dropped."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
     @field_validator("*", mode="after")
     @classmethod
@@ -59,7 +65,7 @@ class Candidate(ContractInput):
     """The person taking the interview."""
 
     id: Identifier
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     email: EmailStr
     phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()-]{5,32}$")
     locale: Locale = "zh-CN"
@@ -69,7 +75,7 @@ class Job(ContractInput):
     """The job the interview is for."""
 
     id: Identifier
-    title: str = Field(min_length=1, max_length=200)
+    title: Name
 
 
 class DownstreamStep(ContractInput):
@@ -77,19 +83,23 @@ class DownstreamStep(ContractInput):
 
     step_id: Identifier
     kind: DownstreamKind
-    scheduled_at: datetime
+    scheduled_at: AwareTime
 
 
 class SessionPolicy(ContractInput):
-    """How this session treats interruptions and whom it tells."""
+    """How this session treats interruptions and whom it tells.
 
-    resume_window_hours: float = Field(default=24, gt=0, le=24 * 30)
+    Every duration is at least one second (a reminder or contest window of 0 turns it off).
+    """
+
+    resume_window_hours: float = Field(default=24, ge=ONE_SECOND_IN_HOURS, le=24 * 30)
     heartbeat_timeout_seconds: float = Field(default=120, ge=5, le=24 * 3600)
     reminder_before_deadline_hours: float = Field(
-        default=2,
+        default=DEFAULT_REMINDER_HOURS,
         ge=0,
         le=24 * 30,
-        description="0 sends no reminder; one that would fall before the suspension sends none.",
+        description="0 sends no reminder; any other must be shorter than the resume window "
+        "(the default of 2 h is simply not sent where the window is not longer).",
     )
     channels: list[Channel] = Field(default=["email"], max_length=2)
     can_reapply: bool = True
@@ -100,6 +110,32 @@ class SessionPolicy(ContractInput):
         description="How long a terminated candidate may contest the decision; 0 allows none.",
     )
 
+    @field_validator("reminder_before_deadline_hours")
+    @classmethod
+    def _reminder_inside_the_window(cls, hours: float, info: ValidationInfo) -> float:
+        if hours == 0:
+            return hours
+        if hours < ONE_SECOND_IN_HOURS:
+            raise ValueError("must be 0 (no reminder) or at least one second (1/3600 hours)")
+        window = info.data.get("resume_window_hours")
+        # The default is kept where it does not fit, as it always was (it is then not
+        # sent), so that every session started before this rule still decodes.
+        if window is not None and hours >= window and hours != DEFAULT_REMINDER_HOURS:
+            raise ValueError("must be shorter than resume_window_hours, or 0 for no reminder")
+        return hours
+
+    @field_validator("channels")
+    @classmethod
+    def _channels_once(cls, channels: list[Channel]) -> list[Channel]:
+        return distinct(channels, what="channels")
+
+    @field_validator("contest_window_days")
+    @classmethod
+    def _contest_window_off_or_real(cls, days: float) -> float:
+        if 0 < days < 1 / 86400:
+            raise ValueError("must be 0 (no contest) or at least one second (1/86400 days)")
+        return days
+
 
 class Consent(ContractInput):
     """The notice the candidate was shown and accepted before the AI interview.
@@ -108,8 +144,8 @@ class Consent(ContractInput):
     to, and when, can be shown later.
     """
 
-    notice_version: str = Field(min_length=1, max_length=64)
-    accepted_at: AwareDatetime
+    notice_version: Annotated[str, SingleLine(min_length=1, max_length=64)]
+    accepted_at: AwareTime
     text_sha256: str | None = Field(
         default=None,
         pattern=r"^[0-9A-Fa-f]{64}$",
@@ -130,31 +166,35 @@ class StartSession(ContractInput):
     candidate: Candidate
     job: Job
     interviewer_id: Identifier
-    stages: list[StageName] = Field(default_factory=lambda: list(DEFAULT_STAGES), min_length=1)
+    stages: list[StageName] = Field(
+        default_factory=lambda: list(DEFAULT_STAGES), min_length=1, max_length=MAX_STAGES
+    )
     downstream: list[DownstreamStep] = Field(default_factory=list, max_length=20)
     policy: SessionPolicy = Field(default_factory=SessionPolicy)
     consent: Consent | None = None
     """Optional: sessions started without one (and their recorded histories) still work."""
 
-    @model_validator(mode="after")
-    def _unique_names(self) -> StartSession:
-        if len(set(self.stages)) != len(self.stages):
-            raise ValueError("stages must not repeat")
-        step_ids = [step.step_id for step in self.downstream]
-        if len(set(step_ids)) != len(step_ids):
-            raise ValueError("downstream step_id values must not repeat")
-        return self
+    @field_validator("stages")
+    @classmethod
+    def _stages_once(cls, stages: list[str]) -> list[str]:
+        return distinct(stages, what="stages")
+
+    @field_validator("downstream")
+    @classmethod
+    def _steps_once(cls, downstream: list[DownstreamStep]) -> list[DownstreamStep]:
+        distinct([step.step_id for step in downstream], what="downstream step_id values")
+        return downstream
 
 
 class ClientInfo(ContractInput):
     """What the candidate's browser told the platform; every field optional."""
 
-    ip: str | None = Field(default=None, max_length=64)
-    browser: str | None = Field(default=None, max_length=64)
-    browser_version: str | None = Field(default=None, max_length=64)
-    os: str | None = Field(default=None, max_length=64)
-    device: str | None = Field(default=None, max_length=64)
-    network_latency_ms: float | None = Field(default=None, ge=0)
+    ip: Annotated[str, SingleLine(max_length=64)] | None = None
+    browser: Annotated[str, SingleLine(max_length=64)] | None = None
+    browser_version: Annotated[str, SingleLine(max_length=64)] | None = None
+    os: Annotated[str, SingleLine(max_length=64)] | None = None
+    device: Annotated[str, SingleLine(max_length=64)] | None = None
+    network_latency_ms: float | None = Field(default=None, ge=0, le=24 * 3600 * 1000)
 
 
 class SegmentInput(ContractInput):
@@ -166,15 +206,16 @@ class SegmentInput(ContractInput):
     video_seconds: float | None = Field(default=None, ge=0, le=24 * 3600)
     questions_answered: int | None = Field(default=None, ge=0, le=10_000)
     questions_correct: int | None = Field(default=None, ge=0, le=10_000)
-    artifact_uri: str | None = Field(default=None, max_length=2048)
+    artifact_uri: Annotated[str, SingleLine(max_length=2048)] | None = None
 
-    @model_validator(mode="after")
-    def _correct_within_answered(self) -> SegmentInput:
-        if self.questions_correct is not None and self.questions_correct > (
-            self.questions_answered or 0
-        ):
+    @field_validator("questions_correct")
+    @classmethod
+    def _correct_within_answered(cls, correct: int | None, info: ValidationInfo) -> int | None:
+        # Absent from ``info.data`` when questions_answered itself was refused.
+        answered = info.data.get("questions_answered", correct)
+        if correct is not None and correct > (answered or 0):
             raise ValueError("questions_correct cannot exceed questions_answered")
-        return self
+        return correct
 
 
 class Segment(SegmentInput):
@@ -193,7 +234,7 @@ class FaultInput(ContractInput):
     """The platform reports that the session broke."""
 
     cause: FaultCause
-    detail: str | None = Field(default=None, max_length=2000)
+    detail: Annotated[str, Text(max_length=2000)] | None = None
     client: ClientInfo | None = None
 
 
@@ -208,28 +249,28 @@ class FaultAck(BaseModel):
 class ResumeInput(ContractInput):
     """The candidate is back, carrying the token of the suspension."""
 
-    resume_token: str = Field(min_length=1, max_length=512)
+    resume_token: Annotated[str, SingleLine(min_length=1, max_length=512)]
 
 
 class WithdrawInput(ContractInput):
     """The candidate quits on purpose."""
 
     reason_code: WithdrawReason
-    comment: str | None = Field(default=None, max_length=2000)
+    comment: Annotated[str, Text(max_length=2000)] | None = None
 
 
 class Actor(ContractInput):
     """The HR person who decided."""
 
     id: Identifier
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
 
 
 class TerminateInput(ContractInput):
     """The employer stops the interview; the explanation is sent to the candidate."""
 
     reason_code: TerminationReason
-    explanation: str = Field(min_length=20, max_length=2000)
+    explanation: Annotated[str, Text(min_length=20, max_length=2000)]
     actor: Actor
 
 
@@ -354,6 +395,8 @@ class SessionView(BaseModel):
     exits: list[ExitRecord] = Field(default_factory=list)
     consent: Consent | None = None
     contest: ContestView | None = None
+    stuck_steps: list[StuckStep] = Field(default_factory=list)
+    """Pipeline steps that failed for good and wait for operations (contract/stuck.py)."""
 
 
 class ExitPreview(BaseModel):

@@ -29,7 +29,7 @@ from reports.reengagement import (
     ReengagementList,
     reengagement_list,
 )
-from reports.registry import REPORTS, ReportOptions, run_report
+from reports.registry import REPORTS, ReportOptions, ReportTimeout, run_report
 from reports.resume import ResumeReport, resume_report
 from reports.tags import CandidateTag, CandidateTags, TagCount, candidate_tags
 
@@ -51,6 +51,7 @@ __all__ = [
     "Report",
     "ReportFilter",
     "ReportOptions",
+    "ReportTimeout",
     "ResumeReport",
     "StageExits",
     "StageFunnel",

@@ -2,24 +2,43 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, ValidationInfo, field_validator
 from sqlalchemy import ColumnElement, case, func
 from sqlalchemy.engine import Dialect
+
+from contract.bounds import in_range_utc
+
+
+def _report_time(value: datetime) -> datetime:
+    return in_range_utc(value if value.tzinfo else value.replace(tzinfo=UTC))
+
+
+ReportTime = Annotated[datetime, AfterValidator(_report_time)]
+"""A time a report is given, in UTC (no offset means UTC) and inside the contract's range,
+which also bounds how long a window can be."""
 
 
 class ReportFilter(BaseModel):
     """The time window and job a report covers; every bound is optional.
 
     ``since`` is inclusive and ``until`` exclusive, so back-to-back windows never count a
-    row twice.
+    row twice. Times without an offset are UTC.
     """
 
-    since: datetime | None = None
-    until: datetime | None = None
+    since: ReportTime | None = None
+    until: ReportTime | None = None
     job_id: str | None = Field(default=None, max_length=128)
+
+    @field_validator("until")
+    @classmethod
+    def _after_since(cls, until: datetime | None, info: ValidationInfo) -> datetime | None:
+        since = info.data.get("since")
+        if until is not None and since is not None and since >= until:
+            raise ValueError("must be later than since")
+        return until
 
     def window(self, column: Any) -> list[ColumnElement[bool]]:
         """The WHERE terms that keep ``column`` inside the window."""

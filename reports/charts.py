@@ -9,6 +9,8 @@ _LABEL_WIDTH = 170
 _VALUE_WIDTH = 150
 _ROW_HEIGHT = 26
 _BAR_HEIGHT = 16
+MAX_BARS = 40
+"""A chart draws at most this many bars and counts the rest under it: the report has them all."""
 
 
 @dataclass(frozen=True)
@@ -31,10 +33,16 @@ def bar_chart(
     marker: float | None = None,
     marker_label: str = "",
     title: str = "",
+    max_bars: int = MAX_BARS,
 ) -> str:
-    """A horizontal bar chart; ``marker`` draws a dashed reference line (e.g. team average)."""
+    """A horizontal bar chart; ``marker`` draws a dashed reference line (e.g. team average).
+
+    Only the first ``max_bars`` bars are drawn, so that a page stays small whatever the data.
+    """
     if not bars:
         return '<p class="empty">No data in this window.</p>'
+    hidden = len(bars) - max_bars
+    bars = bars[:max_bars]
     plot = width - _LABEL_WIDTH - _VALUE_WIDTH
     top = 18 if marker is not None else 4
     height = top + len(bars) * _ROW_HEIGHT + 4
@@ -71,6 +79,8 @@ def bar_chart(
             f"{escape(marker_label)}</text>"
         )
     parts.append("</svg>")
+    if hidden > 0:
+        parts.append(f'<p class="empty">{hidden} more not drawn: the report lists them all.</p>')
     return "".join(parts)
 
 

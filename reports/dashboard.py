@@ -5,23 +5,29 @@ Rendered on the server, so the page needs no script and loads nothing from elsew
 
 from __future__ import annotations
 
+import asyncio
 from html import escape
 from pathlib import Path
 from string import Template
+from typing import NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from reports._common import ReportFilter
+from reports._common import Report, ReportFilter
 from reports.charts import Bar, bar_chart, percent
 from reports.faults import FaultBreakdown
 from reports.funnel import StageFunnel
 from reports.interviewers import InterviewerReport
 from reports.reasons import WithdrawalReasons
 from reports.reengagement import ReengagementList
-from reports.registry import ReportOptions, run_report
+from reports.registry import DEFAULT_TIMEOUT_SECONDS, ReportOptions, run_report
 from reports.resume import ResumeReport
 
 _TEMPLATE = Template((Path(__file__).parent / "dashboard.html").read_text(encoding="utf-8"))
+_MAX_TABLE_ROWS = 50
+_MAX_COUNTED = 1_000
+"""The re-engagement tile counts up to this many (then shows ``1000+``): the page needs a
+number, not ten thousand contacts loaded into memory."""
 
 
 async def dashboard_page(
@@ -31,6 +37,7 @@ async def dashboard_page(
     since: str = "",
     until: str = "",
     job_id: str = "",
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
 ) -> str:
     """Funnel, reasons, fault causes and interviewer comparison for the window and job.
 
@@ -40,22 +47,48 @@ async def dashboard_page(
         since: What the page's "from" field shows, as the reader typed it.
         until: What the page's "to" field shows.
         job_id: What the page's "job" field shows.
+        timeout_seconds: How long each report may query (``run_report``).
+
+    Raises:
+        ReportTimeout: When the database stopped one of the reports at its time limit.
     """
-    funnel = await run_report(engine, "funnel", where)
-    reasons = await run_report(engine, "reasons", where)
-    faults = await run_report(engine, "faults", where)
-    resume = await run_report(engine, "resume", where)
-    people = await run_report(engine, "interviewers", where, ReportOptions(min_sessions=10))
-    reengage = await run_report(engine, "reengagement", where, ReportOptions(limit=10_000))
+
+    async def run(name: str, options: ReportOptions | None = None) -> Report:
+        return await run_report(engine, name, where, options, timeout_seconds=timeout_seconds)
+
+    funnel = await run("funnel")
+    reasons = await run("reasons")
+    faults = await run("faults")
+    resume = await run("resume")
+    people = await run("interviewers", ReportOptions(min_sessions=10))
+    reengage = await run("reengagement", ReportOptions(limit=_MAX_COUNTED))
     assert isinstance(funnel, StageFunnel) and isinstance(reasons, WithdrawalReasons)
     assert isinstance(faults, FaultBreakdown) and isinstance(resume, ResumeReport)
     assert isinstance(people, InterviewerReport) and isinstance(reengage, ReengagementList)
+    shown = _Shown(funnel, reasons, faults, resume, people, reengage)
+    # Drawing is CPU work: a worker thread does it, so the event loop keeps answering.
+    return await asyncio.to_thread(_page, where, shown, since, until, job_id)
+
+
+class _Shown(NamedTuple):
+    """The reports the page shows."""
+
+    funnel: StageFunnel
+    reasons: WithdrawalReasons
+    faults: FaultBreakdown
+    resume: ResumeReport
+    people: InterviewerReport
+    reengage: ReengagementList
+
+
+def _page(where: ReportFilter, shown: _Shown, since: str, until: str, job_id: str) -> str:
+    funnel, reasons, faults, _, people, _ = shown
     return _TEMPLATE.substitute(
         scope=escape(_scope(where)),
         since=escape(since),
         until=escape(until),
         job_id=escape(job_id),
-        tiles=_tiles(funnel, reasons, faults, resume, people, reengage),
+        tiles=_tiles(shown),
         funnel=_funnel(funnel),
         interviewers=_interviewers(people),
         reasons=_shares(
@@ -78,14 +111,8 @@ def _scope(where: ReportFilter) -> str:
     return f"{since} → {until} · {job}"
 
 
-def _tiles(
-    funnel: StageFunnel,
-    reasons: WithdrawalReasons,
-    faults: FaultBreakdown,
-    resume: ResumeReport,
-    people: InterviewerReport,
-    reengage: ReengagementList,
-) -> str:
+def _tiles(shown: _Shown) -> str:
+    funnel, reasons, faults, resume, _, reengage = shown
     median = resume.median_seconds_to_resume
     tiles = [
         (str(funnel.sessions), "sessions started"),
@@ -93,7 +120,7 @@ def _tiles(
         (str(faults.faults), "system faults"),
         (percent(resume.resumed_share), f"resumed · median {_duration(median)}"),
         (percent(resume.expired_share), "of suspensions expired"),
-        (str(len(reengage.candidates)), "to re-engage"),
+        (f"{len(reengage.candidates)}{'+' if reengage.truncated else ''}", "to re-engage"),
     ]
     return "".join(
         f'<div class="tile"><b>{escape(v)}</b><span>{escape(t)}</span></div>' for v, t in tiles
@@ -162,6 +189,8 @@ def _reasons_table(reasons: WithdrawalReasons) -> str:
         f"<tr><td>{escape(job.job_id)}</td><td>{job.withdrawals}</td><td>"
         + ", ".join(f"{escape(r.reason_code)} {percent(r.share)}" for r in job.reasons[:4])
         + "</td></tr>"
-        for job in reasons.jobs
+        for job in reasons.jobs[:_MAX_TABLE_ROWS]
     )
-    return f"<table>{head}{body}</table>"
+    hidden = len(reasons.jobs) - _MAX_TABLE_ROWS
+    more = f'<p class="empty">{hidden} more jobs: the reasons report lists them all.</p>'
+    return f"<table>{head}{body}</table>" + (more if hidden > 0 else "")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel
@@ -63,9 +65,8 @@ def latency_band_labels() -> list[str]:
 
 
 async def fault_breakdown(conn: AsyncConnection, report_filter: ReportFilter) -> FaultBreakdown:
-    """One GROUP BY over every dimension at once; the per-dimension sums are folded here.
-
-    The groups are distinct client setups, far fewer than faults, so the fold stays small.
+    """One GROUP BY over every dimension at once; the per-dimension sums are folded in a
+    worker thread (the groups are distinct client setups: usually few, but not bounded).
     """
     labels = latency_band_labels()
     latency = ExitRow.client_network_latency_ms
@@ -90,16 +91,22 @@ async def fault_breakdown(conn: AsyncConnection, report_filter: ReportFilter) ->
         )
         .group_by(*dimensions)
     )
+    return await asyncio.to_thread(_fold, report_filter, await conn.execute(query))
+
+
+def _fold(report_filter: ReportFilter, groups: Iterable[Any]) -> FaultBreakdown:
+    labels = latency_band_labels()
+    band_order = {label: i for i, label in enumerate(labels)}
     sums: list[dict[str, int]] = [{} for _ in range(5)]
     total = 0
-    for cause, browser, version, os, device, band_label, count in await conn.execute(query):
+    for cause, browser, version, os, device, band_label, count in groups:
         total += count
         browser_label = " ".join(part for part in (browser, version) if part) or UNKNOWN
         for i, value in enumerate((cause, browser_label, os, device, band_label)):
             key = value or UNKNOWN
             sums[i][key] = sums[i].get(key, 0) + count
     by_cause, by_browser, by_os, by_device, by_band = (_ranked(s, total) for s in sums)
-    by_band.sort(key=lambda item: labels.index(item.value))
+    by_band.sort(key=lambda item: band_order[item.value])
     return FaultBreakdown(
         filter=report_filter,
         faults=total,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel
@@ -16,6 +18,7 @@ from store.tables import ExitRow, SessionRow
 
 LOST_STATUSES = (SessionStatus.WITHDRAWN, SessionStatus.TERMINATED, SessionStatus.EXPIRED)
 """A session that ended in one of these was lost at the stage it had reached."""
+_KINDS = tuple(kind.value for kind in ExitKind)
 
 
 class StageExits(BaseModel):
@@ -61,8 +64,9 @@ class StageFunnel(Report):
 async def stage_funnel(conn: AsyncConnection, report_filter: ReportFilter) -> StageFunnel:
     """Reached, lost and exits by kind per stage, for sessions started in the window.
 
-    Sessions are grouped in SQL by their stage list, reached stage and status (a handful of
-    groups); the fold over those groups into per-stage counts happens here.
+    Sessions are grouped in SQL by their stage list, reached stage and status; the fold over
+    those groups into per-stage counts runs in a worker thread, in time linear in the stage
+    lists' lengths however many stages a session names.
     """
     where = report_filter.where(SessionRow.started_at, SessionRow.job_id)
     stage_list = SessionRow.stage_list
@@ -71,28 +75,39 @@ async def stage_funnel(conn: AsyncConnection, report_filter: ReportFilter) -> St
         .where(*where)
         .group_by(stage_list, SessionRow.current_stage, SessionRow.status)
     )
-    order: list[str] = list(DEFAULT_STAGES)
-    reached: dict[str, int] = {}
-    lost: dict[str, int] = {}
-    total = 0
-    for joined, current, status, count in groups:
-        total += count
-        stages = joined.split(STAGE_LIST_SEPARATOR) if joined else [current]
-        order.extend(stage for stage in stages if stage not in order)
-        last = len(stages) - 1 if status == SessionStatus.COMPLETED else _index(stages, current)
-        for stage in stages[: last + 1]:
-            reached[stage] = reached.get(stage, 0) + count
-        if status in LOST_STATUSES:
-            lost[current] = lost.get(current, 0) + count
-
     # Each exit carries its session's start, so the cohort needs no join to sessions.
-    exits = (
+    exits = await conn.execute(
         select(ExitRow.stage, ExitRow.kind, func.count())
         .where(*report_filter.where(ExitRow.session_started_at, ExitRow.job_id))
         .group_by(ExitRow.stage, ExitRow.kind)
     )
+    return await asyncio.to_thread(_fold, report_filter, groups, exits)
+
+
+def _fold(
+    report_filter: ReportFilter,
+    groups: Iterable[Any],
+    exits: Iterable[Any],
+) -> StageFunnel:
+    order = dict.fromkeys(DEFAULT_STAGES)
+    lists: dict[str | None, _StageList] = {}
+    lost: dict[str, int] = {}
+    total = 0
+    for joined, current, status, count in groups:
+        total += count
+        stage_list = lists.get(joined)
+        if stage_list is None:
+            stage_list = lists[joined] = _StageList(joined, current)
+            order.update(dict.fromkeys(stage_list.stages))
+        stage_list.count(current, status == SessionStatus.COMPLETED, count)
+        if status in LOST_STATUSES:
+            lost[current] = lost.get(current, 0) + count
+    reached: dict[str, int] = {}
+    for stage_list in lists.values():
+        stage_list.add_reached(reached)
+
     by_stage: dict[str, dict[str, int]] = {}
-    for stage, kind, count in await conn.execute(exits):
+    for stage, kind, count in exits:
         by_stage.setdefault(stage, {})[kind] = as_int(count)
 
     rows = [
@@ -111,18 +126,43 @@ async def stage_funnel(conn: AsyncConnection, report_filter: ReportFilter) -> St
     )
 
 
-def _index(stages: list[str], stage: str) -> int:
-    return stages.index(stage) if stage in stages else 0
+class _StageList:
+    """The sessions sharing one stage list: how many stopped at each of its positions.
+
+    A session reaches every stage up to the one it stopped at (all of them once completed),
+    so a suffix sum over the positions counts each stage's sessions in one pass.
+    """
+
+    def __init__(self, joined: str | None, current: str) -> None:
+        self.stages = joined.split(STAGE_LIST_SEPARATOR) if joined else [current]
+        self.position: dict[str, int] = {}
+        for i, stage in enumerate(self.stages):
+            self.position.setdefault(stage, i)
+        self.stopped = [0] * len(self.stages)
+
+    def count(self, current: str, completed: bool, sessions: int) -> None:
+        last = len(self.stages) - 1 if completed else self.position.get(current, 0)
+        self.stopped[last] += sessions
+
+    def add_reached(self, reached: dict[str, int]) -> None:
+        at_or_after = [0] * len(self.stages)
+        running = 0
+        for i in range(len(self.stages) - 1, -1, -1):
+            running += self.stopped[i]
+            at_or_after[i] = running
+        # A stage named twice counts its sessions once, from its first position.
+        for stage, i in self.position.items():
+            if at_or_after[i]:
+                reached[stage] = reached.get(stage, 0) + at_or_after[i]
 
 
 def _stage_row(stage: str, reached: int, lost: int, kinds: dict[str, int]) -> StageExits:
+    exits = {kind: kinds.get(kind, 0) for kind in _KINDS}
     return StageExits(
         stage=stage,
         reached=reached,
         lost=lost,
         loss_rate=share(lost, reached),
-        exits_by_kind={kind.value: kinds.get(kind.value, 0) for kind in ExitKind},
-        exit_rate_by_kind={
-            kind.value: share(kinds.get(kind.value, 0), reached) for kind in ExitKind
-        },
+        exits_by_kind=exits,
+        exit_rate_by_kind={kind: share(n, reached) for kind, n in exits.items()},
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel
@@ -73,9 +75,16 @@ async def interviewer_report(
         .where(*report_filter.where(SessionRow.started_at, SessionRow.job_id))
         .group_by(SessionRow.interviewer_id)
     )
+    groups = await conn.execute(query)
+    return await asyncio.to_thread(_fold, report_filter, groups, min_sessions)
+
+
+def _fold(
+    report_filter: ReportFilter, groups: Iterable[Any], min_sessions: int
+) -> InterviewerReport:
     counts = [
         (interviewer, as_int(n), as_int(w), as_int(t), as_int(e))
-        for interviewer, n, w, t, e in await conn.execute(query)
+        for interviewer, n, w, t, e in groups
     ]
     total = sum(row[1] for row in counts)
     team_exited = sum(w + t + e for _, _, w, t, e in counts)

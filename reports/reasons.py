@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel
@@ -54,7 +56,7 @@ class WithdrawalReasons(Report):
 async def withdrawal_reasons(
     conn: AsyncConnection, report_filter: ReportFilter
 ) -> WithdrawalReasons:
-    """Count withdrawals per job and reason code, in SQL, then turn them into shares."""
+    """Count withdrawals per job and reason code in SQL; shares in a worker thread."""
     query = (
         select(ExitRow.job_id, ExitRow.reason_code, func.count())
         .where(
@@ -63,9 +65,13 @@ async def withdrawal_reasons(
         )
         .group_by(ExitRow.job_id, ExitRow.reason_code)
     )
+    return await asyncio.to_thread(_fold, report_filter, await conn.execute(query))
+
+
+def _fold(report_filter: ReportFilter, groups: Iterable[Any]) -> WithdrawalReasons:
     per_job: dict[str, dict[str, int]] = {}
     overall: dict[str, int] = {}
-    for job_id, reason, count in await conn.execute(query):
+    for job_id, reason, count in groups:
         per_job.setdefault(job_id, {})[reason] = count
         overall[reason] = overall.get(reason, 0) + count
     total = sum(overall.values())

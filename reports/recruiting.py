@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -87,8 +89,15 @@ async def recruiting_effect(
         .where(*report_filter.where(SessionRow.started_at, SessionRow.job_id))
         .group_by(SessionRow.job_id)
     )
+    groups = await conn.execute(query)
+    return await asyncio.to_thread(_fold, report_filter, groups, change_at)
+
+
+def _fold(
+    report_filter: ReportFilter, groups: Iterable[Any], change_at: datetime
+) -> RecruitingEffect:
     periods: dict[str, tuple[PeriodRates, PeriodRates]] = {}
-    for job_id, *counts in await conn.execute(query):
+    for job_id, *counts in groups:
         n, done, quit_, n_after, done_after, quit_after = (as_int(c) for c in counts)
         periods[job_id] = (
             _rates(n - n_after, done - done_after, quit_ - quit_after),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -99,6 +101,11 @@ async def reengagement_list(
         .order_by(ExitRow.at.desc(), ExitRow.exit_id.desc())
         .limit(limit + 1)
     )
+    rows = await conn.execute(query)
+    return await asyncio.to_thread(_fold, report_filter, limit, rows)
+
+
+def _fold(report_filter: ReportFilter, limit: int, rows: Iterable[Any]) -> ReengagementList:
     found = [
         ReengagementCandidate(
             candidate_id=row.candidate_id,
@@ -115,7 +122,7 @@ async def reengagement_list(
             at=row.at,
             resume_deadline=row.resume_deadline if row.kind != ExitKind.EXPIRED else None,
         )
-        for row in await conn.execute(query)
+        for row in rows
     ]
     return ReengagementList(
         filter=report_filter,

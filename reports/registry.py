@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 
 from pydantic import BaseModel, Field
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from reports._common import Report, ReportFilter
+from reports._common import Report, ReportFilter, ReportTime
 from reports.faults import fault_breakdown
 from reports.funnel import stage_funnel
 from reports.interviewers import interviewer_report
@@ -18,20 +18,33 @@ from reports.recruiting import recruiting_effect
 from reports.reengagement import reengagement_list
 from reports.resume import resume_report
 from reports.tags import candidate_tags
-from store.engine import DEFERRED_BEGIN
+from store.engine import DEFERRED_BEGIN, is_statement_timeout, statement_timeout
 
 REPORT_WORK_MEM = "64MB"
 """PostgreSQL memory per sort or hash of a report, enough for a million exits."""
+DEFAULT_TIMEOUT_SECONDS = 30.0
+"""How long a report may query when its caller sets no limit (``EXITFLOW_REPORT_TIMEOUT_SECONDS``
+has the same default)."""
+
+
+class ReportTimeout(Exception):
+    """The database stopped a report that ran longer than its time limit."""
+
+    def __init__(self, name: str, timeout_seconds: float) -> None:
+        """Name the report and the limit it ran into."""
+        super().__init__(f"the {name} report ran longer than {timeout_seconds:g} s and was stopped")
+        self.name = name
+        self.timeout_seconds = timeout_seconds
 
 
 class ReportOptions(BaseModel):
     """What some reports take beyond the window and job; the others ignore it."""
 
-    change_at: datetime | None = None
+    change_at: ReportTime | None = None
     """``recruiting``: where the two compared periods meet."""
     candidate_id: str | None = Field(default=None, max_length=128)
     """``tags``: one candidate only."""
-    min_sessions: int = Field(default=20, ge=1)
+    min_sessions: int = Field(default=20, ge=1, le=1_000_000)
     """``interviewers``: fewer sessions than this are never flagged."""
     limit: int = Field(default=500, ge=1, le=10_000)
     """``tags`` and ``reengagement``: at most this many rows."""
@@ -68,18 +81,31 @@ async def run_report(
     name: str,
     report_filter: ReportFilter,
     options: ReportOptions | None = None,
+    *,
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
 ) -> Report:
     """Run report ``name`` in one read-only transaction (SQLite: without the write lock).
+
+    The database stops the report's queries after ``timeout_seconds`` (``statement_timeout``);
+    what the report computes in Python runs in a worker thread, off the event loop.
 
     Raises:
         KeyError: When no report has this name.
         ValueError: When the report needs an option it was not given.
+        ReportTimeout: When the database stopped the report at its time limit.
     """
     runner = REPORTS[name]
     reader = engine.execution_options(**{DEFERRED_BEGIN: True})
-    async with reader.connect() as conn:
-        if conn.dialect.name == "postgresql":
-            # The default 4MB makes PostgreSQL sort a GROUP BY on disk instead of hashing it,
-            # and split the funnel's hash join into batches; this holds for this transaction.
-            await conn.execute(text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
-        return await runner(conn, report_filter, options or ReportOptions())
+    try:
+        async with reader.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                # The default 4MB makes PostgreSQL sort a GROUP BY on disk instead of hashing
+                # it, and split the funnel's hash join into batches; this holds for this
+                # transaction.
+                await conn.execute(text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
+            async with statement_timeout(conn, timeout_seconds):
+                return await runner(conn, report_filter, options or ReportOptions())
+    except DBAPIError as err:
+        if is_statement_timeout(err):
+            raise ReportTimeout(name, timeout_seconds) from None
+        raise

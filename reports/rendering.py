@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import datetime
 from typing import Any
+
+from pydantic import TypeAdapter
 
 from reports._common import Report
 
 FORMATS = ("table", "json", "csv")
 """Every format ``render`` knows, the first the default."""
+JSON_CHUNK = 500
+"""``json_bytes`` serialises a long list this many items at a time."""
+_ITEMS = TypeAdapter(list[Any])
 
 
 def render(report: Report, fmt: str) -> str:
@@ -26,6 +32,26 @@ def render(report: Report, fmt: str) -> str:
     if fmt == "table":
         return table(report.rows())
     raise ValueError(f"no report format {fmt!r}; one of {', '.join(FORMATS)}")
+
+
+def json_bytes(report: Report) -> bytes:
+    """The report as compact JSON, equal to ``model_dump_json``, long lists a chunk at a time.
+
+    One pydantic call holds the GIL from start to end: serialising a funnel of 20,000
+    stages at once kept an event loop in another thread waiting a quarter of a second.
+    """
+    fields = []
+    for name, value in report:
+        if isinstance(value, list) and len(value) > JSON_CHUNK:
+            chunks = (
+                _ITEMS.dump_json(value[i : i + JSON_CHUNK])[1:-1]
+                for i in range(0, len(value), JSON_CHUNK)
+            )
+            dumped = b"[" + b",".join(chunks) + b"]"
+        else:
+            dumped = report.model_dump_json(include={name}).encode()[len(name) + 4 : -1]
+        fields.append(json.dumps(name).encode() + b":" + dumped)
+    return b"{" + b",".join(fields) + b"}"
 
 
 def csv_text(rows: list[dict[str, Any]]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -70,6 +72,16 @@ async def candidate_tags(
         .order_by(CandidateTagRow.candidate_id, CandidateTagRow.tag)
         .limit(limit + 1)
     )
+    return await asyncio.to_thread(_fold, report_filter, candidate_id, limit, summary, rows)
+
+
+def _fold(
+    report_filter: ReportFilter,
+    candidate_id: str | None,
+    limit: int,
+    summary: Iterable[Any],
+    rows: Iterable[Any],
+) -> CandidateTags:
     tags = [
         CandidateTag(candidate_id=cid, tag=tag, exits=n, last_at=last, jobs=jobs)
         for cid, tag, n, last, jobs in rows

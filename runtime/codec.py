@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from google.protobuf.message import DecodeError
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import (
     DataConverter,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
 NONCE_BYTES = 12
+TAG_BYTES = 16
 
 
 class PayloadDecryptionError(ValueError):
@@ -91,12 +93,22 @@ class EncryptionCodec(PayloadCodec):
         cipher = self._ciphers.get(key_id)
         if cipher is None:
             raise PayloadDecryptionError(f"payload encrypted with unknown key id {key_id!r}")
+        if len(payload.data) < NONCE_BYTES + TAG_BYTES:
+            raise PayloadDecryptionError(
+                f"payload under key {key_id!r} is too short to be ciphertext "
+                f"({len(payload.data)} bytes, at least {NONCE_BYTES + TAG_BYTES} needed)"
+            )
         nonce, sealed = payload.data[:NONCE_BYTES], payload.data[NONCE_BYTES:]
         try:
             return Payload.FromString(cipher.decrypt(nonce, sealed, None))
         except InvalidTag as err:
             raise PayloadDecryptionError(
                 f"payload under key {key_id!r} does not verify (altered or wrong key)"
+            ) from err
+        except DecodeError as err:
+            # Verified, so written with our key: but not by this codec.
+            raise PayloadDecryptionError(
+                f"payload under key {key_id!r} does not hold a serialised payload"
             ) from err
 
 

@@ -25,6 +25,7 @@ from temporalio.converter import (
 )
 
 from contract.refusals import field_errors, invalid_input
+from runtime.failure_converter import ExitflowFailureConverter
 
 
 class _RefusingPydanticJSONConverter(PydanticJSONPlainPayloadConverter):
@@ -55,5 +56,7 @@ class ExitflowPayloadConverter(CompositePayloadConverter):
 
 
 data_converter: DataConverter = dataclasses.replace(
-    pydantic_data_converter, payload_converter_class=ExitflowPayloadConverter
+    pydantic_data_converter,
+    payload_converter_class=ExitflowPayloadConverter,
+    failure_converter_class=ExitflowFailureConverter,
 )

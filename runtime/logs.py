@@ -28,10 +28,21 @@ _PHONE = re.compile(
     r"(?<![\w.:/-])(?:\+\d[\d ().-]{6,18}\d|\d{3}[ -]?\d{3,4}[ -]?\d{4})(?![\w:/-])"
 )
 _UNMASKED_KEYS = frozenset({"timestamp", "level", "logger", "request_id"})
+# Where exception texts quote the values they refused, whatever those values are (a name is
+# no pattern): pydantic's ``input_value=...``, SQLAlchemy's ``[parameters: ...]`` (off with
+# ``hide_parameters``, masked anyway) and asyncpg's ``query argument $5: ...``.
+_QUOTED_VALUES = (
+    (re.compile(r"input_value=[^\n]*, input_type="), f"input_value={MASK}, input_type="),
+    (re.compile(r"\[parameters: [^\n]*"), f"[parameters: {MASK}]"),
+    (re.compile(r"(query argument \$\d+: )[^\n]*"), rf"\g<1>{MASK}"),
+)
 
 
 def mask_text(text: str) -> str:
-    """``text`` with every email reduced to its domain and every phone number masked."""
+    """``text`` with every email reduced to its domain and every phone number masked, and
+    every value an exception text quotes (pydantic, SQLAlchemy, asyncpg) masked whole."""
+    for pattern, replacement in _QUOTED_VALUES:
+        text = pattern.sub(replacement, text)
     text = _EMAIL.sub(lambda match: f"{MASK}@{match.group(1)}", text)
     return _PHONE.sub(MASK, text)
 

@@ -3,21 +3,25 @@
 The worker's counters (exits, webhook deliveries, email sends) come from its activities
 through the SDK's metric meter (``activities/metrics.py``), so they appear on the same
 endpoint as the SDK's own metrics. The API counts its requests with ``prometheus_client``
-in a registry of its own, labelled by route template so that session ids never become
-label values.
+in a registry of its own. Every label value comes from a closed set, so no caller can grow
+the series without bound: the method from :data:`METHODS` (else ``other``), the route
+template (never the raw path, so session ids never become label values; ``unmatched`` when
+no route matched) and the status class (``2xx`` ... ``5xx``, ``none`` when the client left
+before an answer). ``/metrics`` shows the API's
+traffic, so the API serves it to ``ops`` keys only (``starter/api/metrics_route.py``).
 """
 
 from __future__ import annotations
 
 import time
 
-from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
-router = APIRouter(tags=["health"])
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+"""The methods counted under their own name; any other is counted as ``other``."""
 
 
 def prometheus_runtime(bind_address: str | None) -> Runtime | None:
@@ -35,8 +39,8 @@ class ApiMetrics:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "exitflow_api_requests",
-            "HTTP requests answered, by method, route template and status.",
-            ["method", "route", "status"],
+            "HTTP requests answered, by method, route template and status class.",
+            ["method", "route", "status_class"],
             registry=self.registry,
         )
         self.duration = Histogram(
@@ -60,7 +64,7 @@ class MetricsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        status = 500
+        status: int | None = None
         started = time.perf_counter()
 
         async def send_noting_status(message: Message) -> None:
@@ -71,15 +75,18 @@ class MetricsMiddleware:
 
         try:
             await self.app(scope, receive, send_noting_status)
+        except BaseException:
+            status = status or 500  # Starlette's outermost middleware answers 500.
+            raise
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
-            method = scope["method"]
-            self.metrics.requests.labels(method, route, str(status)).inc()
+            method = scope["method"] if scope["method"] in METHODS else "other"
+            # No status: the client went away before an answer (e.g. mid-body).
+            status_class = f"{status // 100}xx" if status else "none"
+            self.metrics.requests.labels(method, route, status_class).inc()
             self.metrics.duration.labels(method, route).observe(time.perf_counter() - started)
 
 
-@router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
-async def metrics(request: Request) -> Response:
-    """The API's metrics in the Prometheus text format (no key: keep it on an internal port)."""
-    registry: CollectorRegistry = request.app.state.metrics.registry
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+def exposition(metrics: ApiMetrics) -> tuple[bytes, str]:
+    """The API's metrics in the Prometheus text format, and that format's content type."""
+    return generate_latest(metrics.registry), CONTENT_TYPE_LATEST

@@ -19,6 +19,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.data_rights import DataRightsActivities
 from activities.database import DatabaseActivities
 from activities.email.activities import EmailActivities
+from activities.failures import FailureInterceptor
 from activities.hris.activities import HrisActivities
 from activities.sms import SmsActivities
 from config import Settings, get_settings
@@ -91,7 +92,7 @@ async def running_worker(
             workflow_runner=SANDBOX,
             activities=activities_for(settings, store, http),
             graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
-            interceptors=[RequestIdWorkerInterceptor()],
+            interceptors=[RequestIdWorkerInterceptor(), FailureInterceptor()],
         )
         try:
             async with _running(worker):

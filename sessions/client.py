@@ -28,6 +28,7 @@ from contract.sessions import (
     TerminateInput,
     WithdrawInput,
 )
+from contract.stuck import RetryStuckSteps, StuckSession
 from sessions.refusals import SessionRefused
 from sessions.start import start_session
 from store import Store
@@ -102,6 +103,16 @@ class SessionClient:
         return await self._call(
             self._handle(session_id).query(InterviewSessionWorkflow.get_exit_preview)
         )
+
+    async def stuck_steps(self, session_id: str) -> StuckSession:
+        """The session's pipeline steps that failed for good (contract/stuck.py)."""
+        return await self._call(
+            self._handle(session_id).query(InterviewSessionWorkflow.get_stuck_steps)
+        )
+
+    async def retry_stuck_steps(self, session_id: str, request: RetryStuckSteps) -> StuckSession:
+        """Retry, or give up, the session's stuck steps (one, or all)."""
+        return await self._update(session_id, "retry_stuck_steps", request, StuckSession)
 
     def _handle(self, session_id: str) -> WorkflowHandle[Any, Any]:
         return self._client.get_workflow_handle(session_workflow_id(session_id))

@@ -65,6 +65,10 @@ class LinkTokens:
     sessions: SessionClient
     key: bytes | None
     """``EXITFLOW_RESUME_TOKEN_SECRET`` as bytes; None passes raw tokens."""
+    hide_unknown_sessions: bool = False
+    """For a caller whose only credential is the link (the candidate pages): a bad token is
+    refused as such without asking whether its session exists, so that an unknown session
+    and a bad link look alike. Callers with an API key learn ``session_not_found``."""
 
     @classmethod
     def for_settings(cls, sessions: SessionClient, settings: Settings) -> LinkTokens:
@@ -92,9 +96,10 @@ class LinkTokens:
         """The raw token the workflow checks, from the signed one of the resume link.
 
         Raises:
-            SessionRefused: ``session_not_found`` for an unknown session,
-                ``invalid_resume_token`` for a tampered, malformed, foreign or unsigned
-                token, ``resume_window_closed`` for an expired one.
+            SessionRefused: ``session_not_found`` for an unknown session (unless
+                ``hide_unknown_sessions``), ``invalid_resume_token`` for a tampered,
+                malformed, foreign or unsigned token, ``resume_window_closed`` for an
+                expired one.
         """
         return await self._raw(_RESUME, session_id, token, now)
 
@@ -102,9 +107,10 @@ class LinkTokens:
         """The raw token the workflow checks, from the signed one of the contest link.
 
         Raises:
-            SessionRefused: ``session_not_found`` for an unknown session,
-                ``invalid_contest_token`` for a tampered, malformed, foreign or unsigned
-                token, ``contest_window_closed`` for an expired one.
+            SessionRefused: ``session_not_found`` for an unknown session (unless
+                ``hide_unknown_sessions``), ``invalid_contest_token`` for a tampered,
+                malformed, foreign or unsigned token, ``contest_window_closed`` for an
+                expired one.
         """
         return await self._raw(_CONTEST, session_id, token, now)
 
@@ -138,8 +144,9 @@ class LinkTokens:
         try:
             return kind.open_raw(self.key, token, session_id, now)
         except (InvalidLinkToken, LinkTokenExpired) as err:
-            # An unknown session is session_not_found whatever token came with it.
-            await self.sessions.status(session_id)
+            if not self.hide_unknown_sessions:
+                # An unknown session is session_not_found whatever token came with it.
+                await self.sessions.status(session_id)
             code, message = (
                 (kind.expired, kind.expired_message)
                 if isinstance(err, LinkTokenExpired)

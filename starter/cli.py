@@ -79,6 +79,13 @@ def _parser() -> argparse.ArgumentParser:
     audit_commands = audit.add_subparsers(title="audit commands")
     verify = audit_commands.add_parser("verify", help="check the whole chain; 0 when it holds")
     verify.set_defaults(run=_audit_verify)
+    export = audit_commands.add_parser(
+        "export",
+        help='print the chain\'s entries as JSON lines, personal text shown or "erased"',
+    )
+    export.add_argument("--candidate-id", help="only this candidate's entries")
+    export.add_argument("--session-id", help="only this session's entries")
+    export.set_defaults(run=_audit_export)
 
     session_commands.add_to(commands)
     api_command.add_to(commands)
@@ -123,3 +130,25 @@ async def _audit_verify(args: argparse.Namespace) -> int:
         await store.dispose()
     print_json(result)
     return 0 if result.ok else 1
+
+
+async def _audit_export(args: argparse.Namespace) -> int:
+    from contract.sessions import ContractInput, Identifier
+    from store import Store
+
+    class _Filter(ContractInput):
+        candidate_id: Identifier | None = None
+        session_id: Identifier | None = None
+
+    where = _Filter(candidate_id=args.candidate_id, session_id=args.session_id)
+    store = Store.from_url(get_settings().database_url)
+    try:
+        after: int | None = 0
+        while after is not None:
+            page = await store.audit_entries(**where.model_dump(), after=after, limit=1000)
+            for entry in page.items:
+                print(entry.model_dump_json())
+            after = page.next_after
+    finally:
+        await store.dispose()
+    return 0

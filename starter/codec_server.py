@@ -23,10 +23,14 @@ from config.payload_keys import parse_payload_keys
 from runtime.codec import EncryptionCodec, PayloadDecryptionError
 from starter.api.auth import ApiError, authorize, parse_api_keys
 from starter.api.errors import install_error_handlers
+from starter.api.strict_json import NotIJson, loads_i_json
 
 log = structlog.get_logger("exitflow.codec")
 
 CORS_HEADERS = ["Authorization", "Content-Type", "X-Namespace"]
+
+MAX_BODY_BYTES = 16 * 1024 * 1024
+"""Room for a batch of payloads at Temporal's default 2 MB blob limit, as base64 JSON."""
 
 Transform = Callable[[Sequence[Payload]], Awaitable[list[Payload]]]
 
@@ -51,12 +55,20 @@ def create_codec_app(settings: Settings) -> FastAPI:
         action = path.rstrip("/").rsplit("/", 1)[-1]
         if action not in ("encode", "decode"):
             raise ApiError(404, "not_found", "Call POST /encode or POST /decode.")
-        payloads = _read_payloads(await request.body())
+        payloads = _read_payloads(await _bounded_body(request))
         run: Transform = codec.encode if action == "encode" else codec.decode
-        try:
-            result = await run(list(payloads.payloads))
-        except PayloadDecryptionError as err:
-            raise ApiError(400, "undecodable_payload", str(err)) from err
+        result = []
+        for index, payload in enumerate(payloads.payloads):
+            try:
+                result.extend(await run([payload]))
+            except PayloadDecryptionError as err:
+                field = f"payloads.{index}.data"
+                raise ApiError(
+                    400,
+                    "undecodable_payload",
+                    f"{field}: {err}",
+                    {"fields": [{"field": field, "message": str(err)}]},
+                ) from err
         log.info(
             f"codec.{action}",
             role=role,
@@ -80,10 +92,31 @@ def create_codec_app(settings: Settings) -> FastAPI:
     return app
 
 
+async def _bounded_body(request: Request) -> bytes:
+    """The body, read only after the key was checked, and refused past the limit."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            message = f"The request body may be at most {MAX_BODY_BYTES} bytes."
+            raise ApiError(413, "body_too_large", message, {"max_bytes": MAX_BODY_BYTES})
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _read_payloads(body: bytes) -> Payloads:
     try:
-        return json_format.Parse(body, Payloads())
-    except (json_format.ParseError, UnicodeDecodeError) as err:
+        parsed = loads_i_json(body)
+    except NotIJson as err:
+        field = ".".join(err.path or []) or "body"
+        details = {"fields": [{"field": field, "message": err.message}]}
+        raise ApiError(400, "malformed_payloads", err.message, details) from err
+    try:
+        if not isinstance(parsed, dict):
+            raise json_format.ParseError("not a JSON object")
+        return json_format.ParseDict(parsed, Payloads())
+    except json_format.ParseError as err:
         raise ApiError(
             400, "malformed_payloads", "Send a Payloads message as protobuf JSON."
         ) from err

@@ -24,7 +24,7 @@ def add_to(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     listing.add_argument(
         "--status", choices=[*ContestStatus, "all"], default="open", help="default: open"
     )
-    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--limit", type=_page_size, default=50, help="1 to 200 (default 50)")
     listing.set_defaults(run=_list)
 
     show = sub.add_parser("show", help="one contest with the full record")
@@ -44,6 +44,17 @@ def add_to(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     file.add_argument("--token", required=True, help="from the termination email's link")
     file.add_argument("--statement", required=True)
     file.set_defaults(run=_file)
+
+
+def _page_size(text: str) -> int:
+    """A page size of 1 to 200, as the API allows; anything else is a usage error."""
+    try:
+        size = int(text)
+    except ValueError:
+        size = 0
+    if not 1 <= size <= 200:
+        raise argparse.ArgumentTypeError("must be a whole number from 1 to 200")
+    return size
 
 
 async def _with_store(call: Any) -> int:

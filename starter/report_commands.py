@@ -6,8 +6,10 @@ import argparse
 import json
 from datetime import UTC, datetime
 
+from pydantic import ValidationError
+
 from config import get_settings
-from reports import REPORTS, ReportFilter, ReportOptions, run_report
+from reports import REPORTS, ReportFilter, ReportOptions, ReportTimeout, run_report
 from reports.rendering import FORMATS, render
 
 
@@ -48,20 +50,46 @@ def when(raw: str) -> datetime:
 async def _report(args: argparse.Namespace) -> int:
     from store import Store
 
-    where = ReportFilter(since=args.since, until=args.until, job_id=args.job)
-    options = ReportOptions(
-        change_at=args.change_at,
-        candidate_id=args.candidate,
-        min_sessions=args.min_sessions,
-        limit=args.limit,
-    )
-    store = Store.from_url(get_settings().database_url)
     try:
-        report = await run_report(store.engine, args.what, where, options)
+        where = ReportFilter(since=args.since, until=args.until, job_id=args.job)
+        options = ReportOptions(
+            change_at=args.change_at,
+            candidate_id=args.candidate,
+            min_sessions=args.min_sessions,
+            limit=args.limit,
+        )
+    except ValidationError as err:
+        first = err.errors()[0]
+        field = _OPTION_OF.get(str(first["loc"][0]), str(first["loc"][0]))
+        return _refused("invalid_field", f"{field} {first['msg'].removeprefix('Value error, ')}")
+    settings = get_settings()
+    store = Store.from_url(settings.database_url)
+    try:
+        report = await run_report(
+            store.engine, args.what, where, options, timeout_seconds=settings.report_timeout_seconds
+        )
     except ValueError as err:
-        print(json.dumps({"error": {"code": "invalid_field", "message": str(err)}}))
-        return 2
+        return _refused("invalid_field", str(err))
+    except ReportTimeout as err:
+        return _refused("report_timeout", f"{err}; narrow the window or pick one job")
     finally:
         await store.dispose()
     print(render(report, args.format), end="")
     return 0
+
+
+_OPTION_OF = {
+    "since": "--since",
+    "until": "--until",
+    "job_id": "--job",
+    "change_at": "--change-at",
+    "candidate_id": "--candidate",
+    "min_sessions": "--min-sessions",
+    "limit": "--limit",
+}
+"""The command-line option of each filter and option field, for error messages."""
+
+
+def _refused(code: str, message: str) -> int:
+    print(json.dumps({"error": {"code": code, "message": message}}))
+    return 2

@@ -21,6 +21,7 @@ from contract.sessions import (
 )
 from sessions.client import SessionClient, read_session_view
 from sessions.link_tokens import LinkTokens
+from starter import stuck_commands
 from starter.local_stack import cli_settings
 from starter.output import run_and_print
 from store import Store
@@ -84,6 +85,7 @@ def add_to(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     _with_id(sub, "complete", "the interview finished").set_defaults(run=_complete)
     _with_id(sub, "status", "print the session view").set_defaults(run=_status)
     _with_id(sub, "preview", "what quitting now would mean").set_defaults(run=_preview)
+    stuck_commands.add_to(sub)
 
 
 def _with_id(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:

@@ -5,6 +5,7 @@ rights, ``store.contests`` for the review queue) and the names exported here.
 """
 
 from store.audit import AuditVerification
+from store.audit_export import AuditEntryView, AuditPage
 from store.contests import ContestPage, Contests, ReviewTask, StoredContest
 from store.holds import RightsRefused
 from store.liveness import Beat
@@ -14,6 +15,8 @@ from store.rights import CandidateRights
 from store.store import Store
 
 __all__ = [
+    "AuditEntryView",
+    "AuditPage",
     "AuditVerification",
     "Beat",
     "CandidateRights",

@@ -10,8 +10,9 @@ person (a withdrawal comment, a termination's explanation and the notice sent, a
 detail, a contest's statement and HR's answer to it); the client's IP address; where the
 recorded answers are stored (``artifact_uri``: the video holds the person's face and voice,
 and the pointer leads back to it); and the detail of each delivery (a mail server's refusal
-quotes the address). The same fields go from the stored events' JSON. The audit chain is
-untouched: it never held them.
+quotes the address). The same fields go from the stored events' JSON and from the audit
+entries' personal rows (``audit_personal``: their salt goes too, so the digest each entry
+hashed can no longer be matched against guesses); the chain itself never held them.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contract.data_rights import ScrubCounts
 from store.tables import (
+    AuditPersonalRow,
     Base,
     ContestRow,
     DeliveryRow,
@@ -46,6 +48,7 @@ PERSONAL_COLUMNS: dict[type[Base], dict[str, str | None]] = {
     SegmentRow: {"artifact_uri": None},
     DeliveryRow: {"detail": None},
     ContestRow: {"statement": ERASED, "decision_explanation": None},
+    AuditPersonalRow: {"salt": None, "fields_json": None},
 }
 """Per table, the columns that may hold personal data and what replaces them (NULL, or a
 marker where the column may not be NULL). Rows are found by ``session_id``, deliveries by
@@ -141,6 +144,11 @@ async def anonymise_sessions(
     event_ids = select(SessionEventRow.event_id).where(SessionEventRow.session_id.in_(ids))
     deliveries = await _replace(
         session, DeliveryRow, DeliveryRow.event_id.in_(event_ids.scalar_subquery())
+    )
+    await session.execute(
+        update(AuditPersonalRow)
+        .where(AuditPersonalRow.session_id.in_(ids), AuditPersonalRow.erased_at.is_(None))
+        .values(**PERSONAL_COLUMNS[AuditPersonalRow], erased_at=at)
     )
     return ScrubCounts(
         sessions=sessions.rowcount,  # type: ignore[attr-defined]

@@ -13,16 +13,10 @@ from typing import Any
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.audit import (
-    GENESIS_HASH,
-    AuditVerification,
-    ChainWalk,
-    canonical_json,
-    entry_hash,
-    iso_utc,
-)
+from store.audit import GENESIS_HASH, AuditVerification, canonical_json, entry_hash, iso_utc
+from store.audit_walk import ChainWalk, PersonalLink
 from store.recording import AUDIT_LOCK
-from store.tables import AuditRow
+from store.tables import AuditPersonalRow, AuditRow, SessionRow
 
 
 async def lock_chain(session: AsyncSession, dialect: str) -> None:
@@ -85,7 +79,10 @@ _AUDIT_BATCH = 1000
 
 
 async def walk_chain(session: AsyncSession) -> AuditVerification:
-    """Walk the whole chain in order, ``_AUDIT_BATCH`` entries at a time (see ``ChainWalk``)."""
+    """Walk the whole chain in order, ``_AUDIT_BATCH`` entries at a time (see ``ChainWalk``).
+
+    Each batch's personal rows come in one more query, with their sessions' ``anonymised_at``.
+    """
     walk = ChainWalk()
     after = 0
     query = select(
@@ -100,7 +97,26 @@ async def walk_chain(session: AsyncSession) -> AuditVerification:
     while True:
         page = query.where(AuditRow.id > after).limit(_AUDIT_BATCH)
         batch = (await session.execute(page)).all()
-        if not batch or not walk.feed(batch):  # type: ignore[arg-type]
+        if not batch:
+            break
+        personal = await personal_rows(session, after=after, upto=batch[-1].id)
+        if not walk.feed(batch, personal):  # type: ignore[arg-type]
             break
         after = batch[-1].id
     return walk.result()
+
+
+async def personal_rows(session: AsyncSession, *, after: int, upto: int) -> dict[str, PersonalLink]:
+    """The ``audit_personal`` rows of the entries ``after < id <= upto``, by ``event_id``."""
+    entries = select(AuditRow.event_id).where(AuditRow.id > after, AuditRow.id <= upto)
+    rows = await session.execute(
+        select(
+            AuditPersonalRow.event_id,
+            AuditPersonalRow.salt,
+            AuditPersonalRow.fields_json,
+            SessionRow.anonymised_at,
+        )
+        .outerjoin(SessionRow, SessionRow.session_id == AuditPersonalRow.session_id)
+        .where(AuditPersonalRow.event_id.in_(entries.scalar_subquery()))
+    )
+    return {row.event_id: row for row in rows}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contract.codes import SessionStatus
@@ -25,10 +25,10 @@ from contract.data_rights import (
 )
 from contract.events import SessionEvent
 from contract.sessions import Actor
-from store.anonymise import anonymise_sessions
+from store.anonymise import ERASED, anonymise_sessions
 from store.audit_entries import append_entry
 from store.holds import RightsRefused, active_hold
-from store.tables import DeliveryRow, ErasureRequestRow, SessionRow
+from store.tables import DeliveryRow, ErasureRequestRow, LitigationHoldRow, SessionRow
 
 ERASURE_REFUSED = "candidate.erasure_refused"
 OPEN_STATUSES = tuple(status.value for status in SessionStatus if not status.is_terminal)
@@ -133,6 +133,7 @@ async def erase(session: AsyncSession, request_id: str, *, at: datetime) -> Eras
         )
     )
     counts = await anonymise_sessions(session, session_ids, at=at)
+    await _erase_candidate_notes(session, candidate_id)
     row.status, row.completed_at = ErasureStatus.COMPLETED.value, at
     row.counts, row.session_ids = counts.model_dump(), session_ids
     await append_entry(
@@ -144,6 +145,21 @@ async def erase(session: AsyncSession, request_id: str, *, at: datetime) -> Eras
         facts={**facts, "session_ids": session_ids, "counts": counts.model_dump()},
     )
     return outcome(row)
+
+
+async def _erase_candidate_notes(session: AsyncSession, candidate_id: str) -> None:
+    """HR's free text about the candidate outside their sessions: the reasons of their holds
+    (all lifted by now) and of their erasure requests. Who acted, and when, stays."""
+    await session.execute(
+        update(LitigationHoldRow)
+        .where(LitigationHoldRow.candidate_id == candidate_id)
+        .values(reason=ERASED, lift_reason=None)
+    )
+    await session.execute(
+        update(ErasureRequestRow)
+        .where(ErasureRequestRow.candidate_id == candidate_id)
+        .values(reason=None)
+    )
 
 
 async def cover_late_start(session: AsyncSession, event: SessionEvent) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contract.codes import ContestStatus, DownstreamStatus, EventType
 from contract.events import SessionEvent
-from store.audit import GENESIS_HASH, audit_body, entry_hash
+from store.audit import GENESIS_HASH, entry_hash, seal_event
 from store.rows import (
     SUSPENDING_KINDS,
     Values,
@@ -24,6 +24,7 @@ from store.rows import (
     session_values,
 )
 from store.tables import (
+    AuditPersonalRow,
     AuditRow,
     Base,
     ContestRow,
@@ -212,15 +213,21 @@ async def _mark_from_earlier_outcome(session: AsyncSession, exit_row: Values) ->
 async def _append_audit(session: AsyncSession, dialect: str, event: SessionEvent) -> None:
     head = await session.scalar(select(AuditRow.hash).order_by(AuditRow.id.desc()).limit(1))
     prev_hash = head or GENESIS_HASH
-    body = audit_body(event)
+    sealed = seal_event(event)
+    ids = {"session_id": event.session.session_id, "candidate_id": event.session.candidate.id}
     stmt = insert(dialect, AuditRow).values(
         event_id=event.event_id,
-        session_id=event.session.session_id,
-        candidate_id=event.session.candidate.id,
+        **ids,
         type=str(event.type),
         at=event.at,
-        body=body,
+        body=sealed.body,
         prev_hash=prev_hash,
-        hash=entry_hash(prev_hash, body),
+        hash=entry_hash(prev_hash, sealed.body),
     )
     await session.execute(stmt)
+    if sealed.fields_json is not None:
+        # Beside the chain, erasable: the body hashed only its salted digest.
+        personal = {"salt": sealed.salt, "fields_json": sealed.fields_json}
+        await session.execute(
+            insert(dialect, AuditPersonalRow).values(event_id=event.event_id, **ids, **personal)
+        )

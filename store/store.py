@@ -19,6 +19,7 @@ from store import delivery_rows, erasure, liveness, migrations, recording
 from store.anonymise import anonymised_at, keep_anonymised
 from store.audit import AuditVerification
 from store.audit_entries import walk_chain
+from store.audit_export import AuditPage, read_entries
 from store.contests import Contests
 from store.engine import DEFERRED_BEGIN, create_engine
 from store.group_commit import GroupCommit
@@ -204,6 +205,21 @@ class Store:
         """
         async with self._read_sessions() as session:
             return await walk_chain(session)
+
+    async def audit_entries(
+        self,
+        *,
+        candidate_id: str | None = None,
+        session_id: str | None = None,
+        after: int = 0,
+        limit: int = 100,
+    ) -> AuditPage:
+        """Audit entries in chain order after position ``after``, with their personal text
+        (or ``"erased"``); see :func:`store.audit_export.read_entries`."""
+        async with self._read_sessions() as session:
+            return await read_entries(
+                session, candidate_id=candidate_id, session_id=session_id, after=after, limit=limit
+            )
 
     async def is_anonymised(self, session_id: str) -> bool:
         """Whether the session's personal data was erased or aged out of the store."""

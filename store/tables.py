@@ -286,6 +286,23 @@ class AuditRow(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class AuditPersonalRow(Base):
+    """The free text an audit entry sealed by digest (``audit_personal.py``); erasable.
+
+    An erasure or retention blanks ``salt`` and ``fields_json`` and stamps ``erased_at``;
+    the row stays, so that a row deleted any other way shows in ``audit verify``.
+    """
+
+    __tablename__ = "audit_personal"
+
+    event_id: Mapped[str] = mapped_column(primary_key=True)
+    session_id: Mapped[str] = mapped_column(index=True)
+    candidate_id: Mapped[str] = mapped_column(index=True)
+    salt: Mapped[str | None] = mapped_column(String(64))
+    fields_json: Mapped[str | None] = mapped_column(Text)
+    erased_at: Mapped[datetime | None]
+
+
 class DeliveryRow(Base):
     """How one channel's delivery of one event went."""
 

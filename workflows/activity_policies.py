@@ -1,4 +1,11 @@
-"""Timeouts and retry policies of the exit pipeline's activities, in one place."""
+"""Timeouts and retry policies of the exit pipeline's activities, in one place.
+
+Every policy has a maximum interval. What a policy retries is only what retrying may fix: a
+failure the data causes (validation, integrity, overflow, a refusal for good) is
+non-retryable from the worker's ``FailureInterceptor`` (activities/failures.py), and then
+waits as a stuck step for operations (workflows/stuck_steps.py). A retryable failure that
+lasts is logged and counted at every tenth attempt (``exitflow_activity_failing_long``).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +17,11 @@ RECORD_TIMEOUT = timedelta(seconds=30)
 RECORD_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
 )
-"""The record is what everything else stands on: retried until the database is back."""
+"""The record is what everything else stands on: retried until the database is back.
+
+Unbounded in attempts on purpose (a database outage must not lose an event); the
+interceptor's report at every tenth attempt is its alert.
+"""
 
 LAST_SEEN_TIMEOUT = timedelta(seconds=10)
 """One primary-key read of the session's row (``read_last_seen``, a local activity)."""

@@ -22,7 +22,6 @@ with workflow.unsafe.imports_passed_through():
     from contract.codes import ContestStatus, EventType, SessionStatus
     from contract.contests import ContestDecisionInput, ContestInput, ContestReceipt
     from contract.sessions import Contest, ExitRecord
-    from workflows import pipeline
     from workflows.clock import SOONEST
     from workflows.contest_state import (
         contest_decided_message,
@@ -125,8 +124,7 @@ class ContestHandlers:
     async def _record_contest(self, type_: EventType, contest: Contest) -> None:
         """Save the event before the update answers, then tell HR and the candidate."""
         event = self._run.state.event(type_, now=workflow.now(), contest=contest)
-        await pipeline.record(event)
-        self._run.notify(event)
+        await self._run.record(event, then=lambda: self._run.notify(event))
 
     def _contest_receipt(self, contest: Contest, message: str) -> ContestReceipt:
         state = self._run.state

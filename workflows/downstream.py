@@ -49,34 +49,35 @@ class DownstreamStepWorkflow:
         except asyncio.CancelledError:
             # The cancellation is the outcome, not a failure: record it and end cleanly so
             # the session can read which steps it cancelled.
-            await self._record(request, DownstreamStatus.CANCELLED, reason="session_exit")
+            await record_step_change(request, DownstreamStatus.CANCELLED, reason="session_exit")
             return DownstreamStatus.CANCELLED
         # The time has come and the invitation is out: a cancellation racing with its record
         # must not leave it half-written, so the record finishes either way.
-        invitation = asyncio.ensure_future(self._record(request, DownstreamStatus.INVITED))
+        invitation = asyncio.ensure_future(record_step_change(request, DownstreamStatus.INVITED))
         try:
             await asyncio.shield(invitation)
         except asyncio.CancelledError:
             await invitation
         return DownstreamStatus.INVITED
 
-    @staticmethod
-    async def _record(
-        request: DownstreamStepInput, status: DownstreamStatus, reason: str | None = None
-    ) -> None:
-        step = request.step
-        change = DownstreamChange(
-            session_id=request.session_id,
-            step_id=step.step_id,
-            kind=step.kind.value,
-            scheduled_at=step.scheduled_at,
-            status=status,
-            at=workflow.now(),
-            reason=reason,
-        )
-        await workflow.execute_activity_method(
-            DatabaseActivities.record_downstream_change,
-            change,
-            start_to_close_timeout=RECORD_TIMEOUT,
-            retry_policy=RECORD_RETRY,
-        )
+
+async def record_step_change(
+    request: DownstreamStepInput, status: DownstreamStatus, reason: str | None = None
+) -> None:
+    """Record the step's new status (the step's workflow, or its session when that failed)."""
+    step = request.step
+    change = DownstreamChange(
+        session_id=request.session_id,
+        step_id=step.step_id,
+        kind=step.kind.value,
+        scheduled_at=step.scheduled_at,
+        status=status,
+        at=workflow.now(),
+        reason=reason,
+    )
+    await workflow.execute_activity_method(
+        DatabaseActivities.record_downstream_change,
+        change,
+        start_to_close_timeout=RECORD_TIMEOUT,
+        retry_policy=RECORD_RETRY,
+    )

@@ -13,19 +13,22 @@ import asyncio
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ChildWorkflowError, WorkflowAlreadyStartedError
+from temporalio.exceptions import ActivityError, ChildWorkflowError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from contract.codes import DownstreamStatus, EventType
     from contract.events import SessionEvent
     from contract.sessions import DownstreamStep
+    from contract.stuck import FailureType, PipelineStep
     from workflows import pipeline
     from workflows.downstream import (
         DownstreamStepInput,
         DownstreamStepWorkflow,
         downstream_workflow_id,
+        record_step_change,
     )
     from workflows.session_run import SessionRun
+    from workflows.stuck_steps import failure_of, holds_stuck_steps
 
 
 class DownstreamSteps:
@@ -40,6 +43,8 @@ class DownstreamSteps:
         """True once the steps are started (and again once restored ones are restarted)."""
         self._cancellation_recorded = True
         """False from an exit that cancels downstream steps until that cancellation is saved."""
+        self._cancelling: set[str] = set()
+        """The steps whose cancellation was asked of their workflow."""
 
     async def start(self) -> None:
         """Start every step of the session, in order."""
@@ -93,23 +98,58 @@ class DownstreamSteps:
         self._ready = False
         event = state.event(EventType.DOWNSTREAM_RESTORED, now=workflow.now(), restored=restored)
         try:
-            await pipeline.record(event)
+            await self._run.save(event)
             steps = {step.step_id: step for step in state.start.downstream}
             for view in restored:
+                self._cancelling.discard(view.step_id)
                 await self._start_step(steps[view.step_id])
         finally:
             self._ready = True
-        await pipeline.notify(event)
+        await pipeline.notify(event, self._run.stuck)
 
     async def _follow_child(
         self, step_id: str, handle: workflow.ChildWorkflowHandle[Any, DownstreamStatus]
     ) -> None:
         try:
             status = await handle
-        except ChildWorkflowError:
+        except ChildWorkflowError as err:
             workflow.logger.warning("downstream step failed", extra={"step_id": step_id})
-            return
+            # Before STUCK_STEPS a step whose workflow failed was left as it stood.
+            if not holds_stuck_steps():
+                return
+            recorded = await self._record_for_failed_step(step_id, err)
+            if recorded is None:
+                return
+            status = recorded
         self._run.state.downstream[step_id].status = DownstreamStatus(status)
+
+    async def _record_for_failed_step(
+        self, step_id: str, err: ChildWorkflowError
+    ) -> DownstreamStatus | None:
+        """The step's workflow failed to record its outcome: hold it as a stuck step, and on
+        each retry record that outcome from here. None when operations give it up."""
+        cancelling = step_id in self._cancelling
+        status = DownstreamStatus.CANCELLED if cancelling else DownstreamStatus.INVITED
+        step = next(s for s in self._run.state.start.downstream if s.step_id == step_id)
+        request = DownstreamStepInput(session_id=self._run.state.start.session_id, step=step)
+        cause = err.cause
+        failure = (
+            failure_of(cause)
+            if isinstance(cause, ActivityError)
+            else (FailureType.OTHER, type(cause or err).__name__)
+        )
+        kind = PipelineStep.CANCEL if cancelling else PipelineStep.INVITE
+        about = f"downstream.{status.value}"
+        while await self._run.stuck.hold_for(kind, failure, subject=step_id, about=about):
+            try:
+                await record_step_change(
+                    request, status, reason="session_exit" if cancelling else None
+                )
+            except ActivityError as again:
+                failure = failure_of(again)
+                continue
+            return status
+        return None
 
     async def _cancel(self) -> None:
         try:
@@ -118,7 +158,7 @@ class DownstreamSteps:
             # Recorded, or nothing to record, or the record gave up: a restore waits no more.
             self._cancellation_recorded = True
         if event is not None:
-            await pipeline.notify(event)
+            await pipeline.notify(event, self._run.stuck)
 
     async def _cancel_pending_steps(self) -> SessionEvent | None:
         """Cancel the steps not yet done; the recorded ``downstream.cancelled``, if any were."""
@@ -134,6 +174,7 @@ class DownstreamSteps:
         for step_id in pending:
             # Cancelling the handle asks the child to cancel; it records its own
             # cancellation and returns, which the follower task reads.
+            self._cancelling.add(step_id)
             self._child_handles[step_id].cancel()
         await asyncio.gather(*(self._children[step_id] for step_id in pending))
         cancelled = [
@@ -144,5 +185,5 @@ class DownstreamSteps:
         if not cancelled:
             return None
         event = state.event(EventType.DOWNSTREAM_CANCELLED, now=workflow.now(), cancelled=cancelled)
-        await pipeline.record(event)
+        await self._run.save(event)
         return event

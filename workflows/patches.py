@@ -22,3 +22,6 @@ CANCEL_DOWNSTREAM_BY_OWN_STATUS = "cancel-on-own-status"
 
 READ_LAST_SEEN_BEFORE_ABANDON = "heartbeat-last-seen"
 """A silent session reads the API's last-seen note before it is suspended as abandoned."""
+
+STUCK_STEPS = "stuck-steps"
+"""A step that fails for good waits, listed and searchable, for operations to retry it."""

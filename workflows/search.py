@@ -12,6 +12,8 @@ JOB_ID = SearchAttributeKey.for_keyword("JobId")
 CANDIDATE_ID = SearchAttributeKey.for_keyword("CandidateId")
 INTERVIEWER_ID = SearchAttributeKey.for_keyword("InterviewerId")
 INTERVIEW_STAGE = SearchAttributeKey.for_keyword("InterviewStage")
+STUCK_STEP = SearchAttributeKey.for_keyword("StuckStep")
+"""The most serious pipeline step of the session that failed for good; unset when none."""
 
 ALL_KEYS = (
     SESSION_STATUS,
@@ -22,5 +24,6 @@ ALL_KEYS = (
     CANDIDATE_ID,
     INTERVIEWER_ID,
     INTERVIEW_STAGE,
+    STUCK_STEP,
 )
 """Every key, for registering them on a server (all are Keyword)."""

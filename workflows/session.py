@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
         TerminateInput,
         WithdrawInput,
     )
+    from contract.stuck import RetryStuckSteps, StuckSession
     from workflows import candidate_texts, pipeline
     from workflows.clock import SOONEST
     from workflows.contest import ContestHandlers
@@ -49,7 +50,8 @@ class InterviewSessionWorkflow(ContestHandlers):
 
     Commands that can be refused are updates with validators, so a refusal leaves no trace
     in history; the heartbeat is a signal; reads are queries. Every suspension and every
-    end runs the exit pipeline: the record is saved before the command answers, then the HR
+    end runs the exit pipeline: the record is saved before the command answers (one the
+    database refuses for good waits as a stuck step, stuck_steps.py), then the HR
     system, the candidate and the downstream steps are dealt with concurrently. A termination
     may be contested: the session stays open for that (``ContestHandlers``, contest.py).
     What the workflow shares with its handlers and its downstream steps is one
@@ -73,8 +75,7 @@ class InterviewSessionWorkflow(ContestHandlers):
         state = self._run.state
         self._run.publish_search_attributes()
         await self._downstream.start()
-        await pipeline.record(self._started)
-        self._run.notify(self._started)
+        await self._run.record(self._started, then=lambda: self._run.notify(self._started))
         while not state.status.is_terminal or await self._hear_contest():
             if state.status is SessionStatus.ACTIVE:
                 await self._watch_heartbeats()
@@ -209,6 +210,24 @@ class InterviewSessionWorkflow(ContestHandlers):
         """The session view."""
         return self._run.state.view()
 
+    # Operations: pipeline steps that failed for good (workflows/stuck_steps.py).
+
+    @workflow.update
+    async def retry_stuck_steps(self, request: RetryStuckSteps) -> StuckSession:
+        """Retry (or give up) one stuck step, or every one; answers with the steps chosen."""
+        steps = self._run.stuck.answer(request)
+        return StuckSession(session_id=self._run.state.start.session_id, steps=steps)
+
+    @retry_stuck_steps.validator
+    def _validate_retry_stuck_steps(self, request: RetryStuckSteps) -> None:
+        self._run.stuck.check_retry(request)
+
+    @workflow.query
+    def get_stuck_steps(self) -> StuckSession:
+        """The pipeline steps that failed for good and wait for operations."""
+        steps = list(self._run.state.stuck_steps.values())
+        return StuckSession(session_id=self._run.state.start.session_id, steps=steps)
+
     @workflow.query
     def get_exit_preview(self) -> ExitPreview:
         """What quitting now would mean, in the candidate's language."""
@@ -278,8 +297,7 @@ class InterviewSessionWorkflow(ContestHandlers):
     async def _remind(self, suspension_id: str) -> None:
         self._run.state.reminded_suspension_id = suspension_id
         reminder = self._event(EventType.RESUME_REMINDER)
-        await pipeline.record(reminder)
-        self._run.notify(reminder)
+        await self._run.record(reminder, then=lambda: self._run.notify(reminder))
 
     # Before CLOCK_FREE_TIMER_DECISIONS: kept so that sessions started earlier still replay.
 
@@ -326,8 +344,7 @@ class InterviewSessionWorkflow(ContestHandlers):
         self._run.publish_search_attributes()
         event = self._event(type_, record)
         ends_here = self._ends_with_cancellation()
-        await pipeline.record(event)
-        self._run.notify(event)
+        await self._run.record(event, then=lambda: self._run.notify(event))
         # The session may have moved on while the record was retried (a suspension whose
         # window closed meanwhile has already expired and cancelled): what cancels is this
         # transition's status, not the current one. Found by the 1,000-session chaos run,

@@ -34,6 +34,7 @@ from contract.sessions import (
     SessionView,
     StartSession,
 )
+from contract.stuck import StuckStep
 from workflows.contest_state import ContestState
 
 IdSource = Callable[[], str]
@@ -72,6 +73,8 @@ class SessionState:
             )
             for step in start.downstream
         }
+        self.stuck_steps: dict[str, StuckStep] = {}
+        """Pipeline steps that failed for good, by step id (workflows/stuck_steps.py)."""
         self.transitions = 0
         self._seq = 0
         self._events_of_type: Counter[EventType] = Counter()
@@ -369,4 +372,5 @@ class SessionState:
             exits=list(self.exits),
             consent=self.start.consent,
             contest=self.contests.view(),
+            stuck_steps=list(self.stuck_steps.values()),
         )

@@ -28,17 +28,22 @@ UNAVAILABLE = "smtp_unavailable"
 log = structlog.get_logger(__name__)
 
 
-def permanent_rejection(err: aiosmtplib.SMTPException) -> tuple[int, str] | None:
+def permanent_rejection(
+    err: aiosmtplib.SMTPException, recipient: str = ""
+) -> tuple[int | None, str] | None:
     """The SMTP code and text when the server refused this message for good, else None.
 
-    Only a 5xx answer to the sender, a recipient or the content is final. Authentication
-    and greeting failures are configuration problems an operator can fix, so they stay
-    retryable like every 4xx and every connection problem.
+    Only a 5xx answer to the sender, a recipient or the content is final, and a server
+    without SMTPUTF8 asked to deliver to a non-ASCII address (the address is the data: no
+    retry changes it). Authentication and greeting failures are configuration problems an
+    operator can fix, so they stay retryable like every 4xx and every connection problem.
     """
+    if isinstance(err, aiosmtplib.SMTPNotSupported) and not recipient.isascii():
+        return None, "the mail server does not take non-ASCII addresses (no SMTPUTF8)"
     if isinstance(err, aiosmtplib.SMTPRecipientsRefused):
         refusals = err.recipients
         if refusals and all(refusal.code >= 500 for refusal in refusals):
-            return refusals[0].code, "; ".join(f"{r.recipient}: {r.message}" for r in refusals)
+            return refusals[0].code, "; ".join(r.message for r in refusals)
         return None
     final = (
         aiosmtplib.SMTPRecipientRefused,
@@ -48,6 +53,11 @@ def permanent_rejection(err: aiosmtplib.SMTPException) -> tuple[int, str] | None
     if isinstance(err, final) and err.code >= 500:
         return err.code, err.message
     return None
+
+
+def without_address(text: str, address: str) -> str:
+    """``text`` with the candidate's address replaced: SMTP answers often quote it."""
+    return text.replace(address, "<recipient>") if address else text
 
 
 class EmailActivities:
@@ -113,22 +123,28 @@ class EmailActivities:
             contest_url_base=self._settings.contest_url_base,
         )
         message = build_candidate_message(event, rendered, mail_from=self._settings.mail_from)
+        recipient = event.session.candidate.email
         try:
-            await self._send(message, event.session.candidate.email)
+            await self._send(message, recipient)
         except aiosmtplib.SMTPException as err:
-            rejection = permanent_rejection(err)
+            rejection = permanent_rejection(err, recipient)
             if rejection is None:
-                self._unavailable(err, attempt, logger)
+                self._unavailable(err, attempt, logger, recipient)
             code, detail = rejection
             failed = DeliveryOutcome(
-                channel=CHANNEL, outcome="failed", attempts=attempt, status_code=code, detail=detail
+                channel=CHANNEL,
+                outcome="failed",
+                attempts=attempt,
+                status_code=code,
+                detail=without_address(detail, recipient),
             )
-            logger.warning("email.refused", status_code=code, detail=detail)
+            # The server's text often quotes the address: the code alone goes to the log.
+            logger.warning("email.refused", status_code=code)
             count_email("failed")
             await self._log.note(event.event_id, failed, logger)
             return failed
         except OSError as err:
-            self._unavailable(err, attempt, logger)
+            self._unavailable(err, attempt, logger, recipient)
 
         sent = DeliveryOutcome(channel=CHANNEL, outcome="sent", attempts=attempt)
         logger.info("email.sent", message_id=message["Message-ID"])
@@ -161,10 +177,14 @@ class EmailActivities:
         return self._local_hostname
 
     def _unavailable(
-        self, err: Exception, attempt: int, logger: structlog.typing.FilteringBoundLogger
+        self,
+        err: Exception,
+        attempt: int,
+        logger: structlog.typing.FilteringBoundLogger,
+        recipient: str,
     ) -> NoReturn:
         where = f"{self._settings.smtp_host}:{self._settings.smtp_port}"
-        detail = f"{type(err).__name__}: {err}"
+        detail = without_address(f"{type(err).__name__}: {err}", recipient)
         logger.warning("email.unavailable", server=where, detail=detail)
         count_email("unavailable")
         raise ApplicationError(

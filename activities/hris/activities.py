@@ -155,7 +155,8 @@ class HrisActivities:
             status_code=status,
             detail=snippet(f"HTTP {status}: {response.text}"),
         )
-        logger.warning("hris.refused", status_code=status, detail=failed.detail)
+        # Not the body: an HR system's error may quote the candidate it refused.
+        logger.warning("hris.refused", status_code=status)
         count_webhook("failed")
         await self._log.note(event_id, failed, logger)
         return failed

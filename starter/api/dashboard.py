@@ -7,17 +7,18 @@ key as the password; API clients may send the usual ``Authorization: Bearer`` in
 from __future__ import annotations
 
 import base64
-import binascii
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from reports import ReportFilter
+from reports import ReportTimeout
 from reports.dashboard import dashboard_page
 from starter.api.auth import ApiError, authorize, invalid_field
 from starter.api.deps import State
+from starter.api.query_times import in_utc
+from starter.api.reports import report_filter, report_timeout
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 _REALM = 'Basic realm="exitflow reports", charset="UTF-8"'
@@ -41,9 +42,11 @@ def require_hr(request: Request) -> None:
 
 
 def _basic_password(credentials: str) -> str:
+    # binascii.Error, non-ASCII text (the header is read as Latin-1) and non-UTF-8 bytes
+    # are all ValueErrors: any of them is a wrong password, never a 500.
     try:
         _, _, password = base64.b64decode(credentials, validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:
         return ""
     return password
 
@@ -52,9 +55,13 @@ def _when(name: str, raw: str | None) -> datetime | None:
     if not raw:
         return None
     try:
-        return datetime.fromisoformat(raw)
+        parsed = datetime.fromisoformat(raw)
     except ValueError as err:
         raise invalid_field(name, f"{name} must be a date or an ISO 8601 time.") from err
+    try:
+        return in_utc(parsed)
+    except ValueError as err:
+        raise invalid_field(name, f"{name} {err}.") from err
 
 
 @router.get(
@@ -72,10 +79,18 @@ async def dashboard(
 ) -> HTMLResponse:
     """Funnel, reasons, fault causes and interviewer comparison for the window and job."""
     require_hr(request)
-    where = ReportFilter(
+    where = report_filter(
         since=_when("since", since), until=_when("until", until), job_id=job_id or None
     )
-    page = await dashboard_page(
-        state.store.engine, where, since=since or "", until=until or "", job_id=job_id or ""
-    )
+    try:
+        page = await dashboard_page(
+            state.store.engine,
+            where,
+            since=since or "",
+            until=until or "",
+            job_id=job_id or "",
+            timeout_seconds=state.report_timeout_seconds,
+        )
+    except ReportTimeout as err:
+        raise report_timeout(err) from None
     return HTMLResponse(page)

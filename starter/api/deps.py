@@ -11,6 +11,7 @@ from fastapi import Depends, Path, Request
 from temporalio.client import Client
 
 from contract.sessions import SESSION_ID_PATTERN
+from reports.registry import DEFAULT_TIMEOUT_SECONDS
 from sessions.client import SessionClient
 from sessions.link_tokens import LinkTokens
 from starter.api.heartbeats import HeartbeatGate
@@ -28,6 +29,8 @@ class ApiState:
     heartbeats: HeartbeatGate = field(default_factory=HeartbeatGate)
     resume_token_key: bytes | None = None
     """Signs the resume tokens the API hands out and requires; None passes raw tokens."""
+    report_timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    """How long a report may query before the database stops it (503 ``report_timeout``)."""
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     @property

@@ -14,11 +14,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.client import RPCTimeoutOrCancelledError
 from temporalio.service import RPCError
 
 from contract.codes import ErrorCode
 from sessions.refusals import SessionRefused
 from starter.api.auth import ApiError, authorize
+from starter.api.session_busy import is_temporal_busy, session_busy
 
 log = structlog.get_logger()
 
@@ -128,8 +130,12 @@ async def _http_error(request: Request, err: Exception) -> JSONResponse:
 
 
 async def _temporal_unreachable(request: Request, err: Exception) -> JSONResponse:
-    assert isinstance(err, RPCError)
-    log.warning("temporal call failed", status=str(err.status), message=err.message)
+    assert isinstance(err, RPCError | RPCTimeoutOrCancelledError)
+    if is_temporal_busy(err):
+        # Back-pressure of one session, not an outage: a retry after a second will do.
+        log.info("temporal session busy", error=type(err).__name__, message=str(err))
+        return await _api_error(request, session_busy())
+    log.warning("temporal call failed", status=str(getattr(err, "status", None)), message=str(err))
     return error_response(
         503, "temporal_unavailable", "The session service is unreachable; retry shortly."
     )
@@ -154,4 +160,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RPCError, _temporal_unreachable)
+    app.add_exception_handler(RPCTimeoutOrCancelledError, _temporal_unreachable)
     app.add_exception_handler(Exception, _unexpected)

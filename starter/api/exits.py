@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -11,6 +10,7 @@ from contract.codes import ExitKind
 from starter.api.auth import allowed, invalid_field
 from starter.api.deps import State
 from starter.api.docs import error_responses
+from starter.api.query_times import QueryTime
 from store import ExitPage, InvalidCursor
 
 router = APIRouter(prefix="/v1/exits", tags=["exits"])
@@ -31,8 +31,8 @@ async def list_exits(
     job_id: _Id = None,
     reason_code: Annotated[str | None, Query(max_length=64)] = None,
     interviewer_id: _Id = None,
-    since: Annotated[datetime | None, Query(description="Exits at or after this time.")] = None,
-    until: Annotated[datetime | None, Query(description="Exits strictly before this.")] = None,
+    since: Annotated[QueryTime | None, Query(description="Exits at or after this time.")] = None,
+    until: Annotated[QueryTime | None, Query(description="Exits strictly before this.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=512, description="A next_cursor.")] = None,
 ) -> ExitPage:

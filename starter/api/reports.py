@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 
 from reports import (
     CandidateTags,
@@ -17,40 +19,79 @@ from reports import (
     Report,
     ReportFilter,
     ReportOptions,
+    ReportTimeout,
     ResumeReport,
     StageFunnel,
     WithdrawalReasons,
     run_report,
 )
-from starter.api.auth import allowed, invalid_field
+from reports.rendering import json_bytes
+from starter.api.auth import ApiError, allowed, invalid_field
 from starter.api.deps import State
 from starter.api.docs import error_responses
+from starter.api.errors import ErrorResponse
+from starter.api.query_times import QueryTime
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
+_Model = TypeVar("_Model", bound=BaseModel)
 
 
 def report_filter(
-    since: Annotated[datetime | None, Query(description="From this time (inclusive).")] = None,
-    until: Annotated[datetime | None, Query(description="Up to this time (exclusive).")] = None,
+    since: Annotated[QueryTime | None, Query(description="From this time (inclusive).")] = None,
+    until: Annotated[QueryTime | None, Query(description="Up to this time (exclusive).")] = None,
     job_id: Annotated[str | None, Query(max_length=128, description="One job only.")] = None,
 ) -> ReportFilter:
-    """The window and job of a report, read from the query string."""
+    """The window and job of a report, read from the query string (no offset means UTC)."""
     if since is not None and until is not None and since >= until:
         raise invalid_field("until", "until must be later than since.")
-    return ReportFilter(since=since, until=until, job_id=job_id)
+    return _from_query(ReportFilter, since=since, until=until, job_id=job_id)
+
+
+def _from_query(model: type[_Model], **values: Any) -> _Model:
+    try:
+        return model(**values)
+    except ValidationError as err:
+        raise RequestValidationError(
+            [{**e, "loc": ("query", *e["loc"])} for e in err.errors()]
+        ) from None
+
+
+def report_timeout(err: ReportTimeout) -> ApiError:
+    """The 503 of a report the database stopped at ``EXITFLOW_REPORT_TIMEOUT_SECONDS``."""
+    return ApiError(
+        503,
+        "report_timeout",
+        f"The {err.name} report took longer than {err.timeout_seconds:g} s and was stopped; "
+        "narrow the window (since, until) or pick one job_id, then try again.",
+        {"report": err.name, "timeout_seconds": err.timeout_seconds},
+    )
 
 
 Filter = Annotated[ReportFilter, Depends(report_filter)]
-_ROUTE = {"responses": error_responses(401, 403, 422), **allowed("hr")}
+_TIMEOUT_RESPONSE = {
+    "model": ErrorResponse,
+    "description": "The report ran longer than EXITFLOW_REPORT_TIMEOUT_SECONDS and was stopped.",
+}
+_ROUTE: dict[str, Any] = {
+    "responses": {**error_responses(401, 403, 422), 503: _TIMEOUT_RESPONSE},
+    **allowed("hr"),
+}
 
 
 async def _run(
     state: State, name: str, where: ReportFilter, options: ReportOptions | None = None
-) -> Report:
+) -> Response:
+    """The report as JSON; building and serialising it happen off the event loop."""
     try:
-        return await run_report(state.store.engine, name, where, options)
+        report = await run_report(
+            state.store.engine, name, where, options, timeout_seconds=state.report_timeout_seconds
+        )
     except ValueError as err:
         raise invalid_field("change_at", f"{err}.") from err
+    except ReportTimeout as err:
+        raise report_timeout(err) from None
+    body = await asyncio.to_thread(json_bytes, report)
+    return Response(body, media_type="application/json")
 
 
 _WINDOW_ONLY: dict[str, tuple[type[Report], str, str]] = {
@@ -78,8 +119,8 @@ _WINDOW_ONLY: dict[str, tuple[type[Report], str, str]] = {
 """The reports that take only the window and job: model, summary and description."""
 
 
-def _window_only(name: str) -> Callable[[State, ReportFilter], Awaitable[Report]]:
-    async def route(state: State, where: Filter) -> Report:
+def _window_only(name: str) -> Callable[[State, ReportFilter], Awaitable[Response]]:
+    async def route(state: State, where: Filter) -> Response:
         return await _run(state, name, where)
 
     return route
@@ -102,10 +143,13 @@ for _name, (_model, _summary, _description) in _WINDOW_ONLY.items():
 async def interviewers(
     state: State,
     where: Filter,
-    min_sessions: Annotated[int, Query(ge=1, description="Never flag fewer sessions.")] = 20,
-) -> Report:
+    min_sessions: Annotated[
+        int, Query(ge=1, le=1_000_000, description="Never flag fewer sessions.")
+    ] = 20,
+) -> Response:
     """Exit rate per interviewer next to the team average; outliers flagged."""
-    return await _run(state, "interviewers", where, ReportOptions(min_sessions=min_sessions))
+    options = _from_query(ReportOptions, min_sessions=min_sessions)
+    return await _run(state, "interviewers", where, options)
 
 
 @router.get("/recruiting", response_model=RecruitingEffect, summary="Recruiting effect", **_ROUTE)
@@ -113,11 +157,11 @@ async def recruiting(
     state: State,
     where: Filter,
     change_at: Annotated[
-        datetime | None, Query(description="Where the periods meet; default mid-window.")
+        QueryTime | None, Query(description="Where the periods meet; default mid-window.")
     ] = None,
-) -> Report:
+) -> Response:
     """Completion rate and withdrawal share per job, before and after ``change_at``."""
-    return await _run(state, "recruiting", where, ReportOptions(change_at=change_at))
+    return await _run(state, "recruiting", where, _from_query(ReportOptions, change_at=change_at))
 
 
 @router.get("/tags", response_model=CandidateTags, summary="Candidate tags", **_ROUTE)
@@ -126,9 +170,9 @@ async def tags(
     where: Filter,
     candidate_id: Annotated[str | None, Query(max_length=128)] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
-) -> Report:
+) -> Response:
     """Preference tags per candidate, from their exit reasons."""
-    options = ReportOptions(candidate_id=candidate_id, limit=limit)
+    options = _from_query(ReportOptions, candidate_id=candidate_id, limit=limit)
     return await _run(state, "tags", where, options)
 
 
@@ -137,6 +181,6 @@ async def tags(
 )
 async def reengagement(
     state: State, where: Filter, limit: Annotated[int, Query(ge=1, le=10_000)] = 500
-) -> Report:
+) -> Response:
     """Expired or broken sessions for jobs still open, with contact details."""
-    return await _run(state, "reengagement", where, ReportOptions(limit=limit))
+    return await _run(state, "reengagement", where, _from_query(ReportOptions, limit=limit))

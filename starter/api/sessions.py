@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import structlog
-from fastapi import APIRouter, Body, Response
+from fastapi import APIRouter, Body, Request, Response
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -38,6 +38,7 @@ from starter.api.docs import (
     WITHDRAW_EXAMPLES,
     error_responses,
 )
+from starter.api.session_busy import SessionUpdateGate
 
 log = structlog.get_logger()
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
@@ -98,11 +99,17 @@ async def start(
 )
 async def progress(
     state: State,
+    request: Request,
     session_id: SessionId,
     segment: Annotated[SegmentInput, Body(openapi_examples=PROGRESS_EXAMPLES)],
 ) -> SessionView:
-    """Save a segment; repeating a ``segment_id`` replaces it."""
-    return await state.sessions.progress(session_id, segment)
+    """Save a segment; repeating a ``segment_id`` replaces it.
+
+    A burst for one session is let through a few at a time; past the line, 429.
+    """
+    gate: SessionUpdateGate = request.app.state.progress_gate
+    async with gate.turn(session_id):
+        return await state.sessions.progress(session_id, segment)
 
 
 async def _note_beat(state: ApiState, session_id: str, beat: HeartbeatInput) -> None:

@@ -6,10 +6,15 @@ stack serves these instead, so that a link opened from ``var/mail`` leads somewh
 signed token of the link is the only credential: every page opens it before it shows
 anything, and each form does exactly what ``POST /v1/sessions/{id}/resume`` or ``/contest``
 does. The pages are in English: the session view does not carry the candidate's locale.
+
+A link's token is checked before its session is looked up, and a bad link and an unknown
+session get the very same page, so that the pages never tell whether a session exists.
+Each link (session and client address) is rate limited (``EXITFLOW_RATE_LIMIT_LINK_*``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Awaitable, Mapping
 from html import escape
@@ -19,15 +24,20 @@ import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
+from temporalio.client import RPCTimeoutOrCancelledError
 from temporalio.service import RPCError
 
 from contract.codes import ErrorCode, SessionStatus
 from contract.contests import ContestInput
 from contract.sessions import SESSION_ID_PATTERN, ResumeInput
 from sessions.client import read_session_view
+from sessions.link_tokens import LinkTokens
 from sessions.refusals import SessionRefused
+from starter.api.auth import ApiError
 from starter.api.deps import ApiState, State
 from starter.api.errors import STATUS_OF_CODE
+from starter.api.rate_limits import check_link
+from starter.api.session_busy import is_temporal_busy, session_busy
 from starter.candidate_pages._html import (
     form,
     page,
@@ -41,10 +51,17 @@ from starter.candidate_pages._html import (
 log = structlog.get_logger()
 router = APIRouter(include_in_schema=False)
 
+_BAD_LINK = {
+    ErrorCode.SESSION_NOT_FOUND,
+    ErrorCode.INVALID_RESUME_TOKEN,
+    ErrorCode.INVALID_CONTEST_TOKEN,
+}
+"""Refusals answered alike: which one it was would tell whether the session exists."""
+_BAD_LINK_TEXT = (
+    "Open the link from your most recent email again. If it still does not work, it is "
+    "no longer valid: ask the company that interviewed you for a new one."
+)
 _REFUSAL_TITLES: dict[str, str] = {
-    ErrorCode.SESSION_NOT_FOUND: "No such interview",
-    ErrorCode.INVALID_RESUME_TOKEN: "This link does not work",
-    ErrorCode.INVALID_CONTEST_TOKEN: "This link does not work",
     ErrorCode.RESUME_WINDOW_CLOSED: "The time to resume is over",
     ErrorCode.CONTEST_WINDOW_CLOSED: "The time to contest is over",
     ErrorCode.SESSION_ENDED: "This interview has ended",
@@ -67,7 +84,7 @@ class _Unusable(Exception):
 @router.get("/resume", response_class=HTMLResponse)
 async def resume_page(state: State, request: Request) -> HTMLResponse:
     """The saved work, the resume deadline and a button that resumes."""
-    return await _page(_resume_page(state, request.query_params))
+    return await _page(_resume_page(state, request))
 
 
 @router.post("/resume", response_class=HTMLResponse)
@@ -79,7 +96,7 @@ async def resume(state: State, request: Request) -> HTMLResponse:
 @router.get("/contest", response_class=HTMLResponse)
 async def contest_page(state: State, request: Request) -> HTMLResponse:
     """The termination, the contest deadline and a form for the candidate's statement."""
-    return await _page(_contest_page(state, request.query_params))
+    return await _page(_contest_page(state, request))
 
 
 @router.post("/contest", response_class=HTMLResponse)
@@ -88,10 +105,10 @@ async def contest(state: State, request: Request) -> HTMLResponse:
     return await _page(_contested(state, request))
 
 
-async def _resume_page(state: ApiState, query: Mapping[str, str]) -> tuple[str, str]:
-    session_id, token = _fields(query, "session_id", "token")
+async def _resume_page(state: ApiState, request: Request) -> tuple[str, str]:
+    session_id, token = _link_fields(request, request.query_params, "session_id", "token")
     presented = ResumeInput(resume_token=token)
-    await state.link_tokens.raw_resume_token(session_id, presented.resume_token, now=state.clock())
+    await _links(state).raw_resume_token(session_id, presented.resume_token, now=state.clock())
     view = await read_session_view(state.sessions, state.store, session_id)
     if view.status is not SessionStatus.SUSPENDED:
         return "Nothing to resume", status_line(view) + saved_work(view)
@@ -102,15 +119,15 @@ async def _resume_page(state: ApiState, query: Mapping[str, str]) -> tuple[str, 
 
 
 async def _resumed(state: ApiState, request: Request) -> tuple[str, str]:
-    session_id, token = _fields(await _form_fields(request), "session_id", "token")
+    session_id, token = _link_fields(request, await _form_fields(request), "session_id", "token")
     presented = ResumeInput(resume_token=token)
-    view = await state.link_tokens.resume(session_id, presented, now=state.clock())
+    view = await _links(state).resume(session_id, presented, now=state.clock())
     return "Your interview is resumed", status_line(view) + saved_work(view)
 
 
-async def _contest_page(state: ApiState, query: Mapping[str, str]) -> tuple[str, str]:
-    session_id, token = _fields(query, "session_id", "token")
-    await state.link_tokens.raw_contest_token(session_id, token, now=state.clock())
+async def _contest_page(state: ApiState, request: Request) -> tuple[str, str]:
+    session_id, token = _link_fields(request, request.query_params, "session_id", "token")
+    await _links(state).raw_contest_token(session_id, token, now=state.clock())
     view = await read_session_view(state.sessions, state.store, session_id)
     window = view.contest
     if view.status is not SessionStatus.TERMINATED or window is None:
@@ -135,9 +152,9 @@ async def _contest_page(state: ApiState, query: Mapping[str, str]) -> tuple[str,
 
 async def _contested(state: ApiState, request: Request) -> tuple[str, str]:
     fields = await _form_fields(request)
-    session_id, token, statement = _fields(fields, "session_id", "token", "statement")
+    session_id, token, statement = _link_fields(request, fields, "session_id", "token", "statement")
     filed = ContestInput(contest_token=token, statement=statement)
-    receipt = await state.link_tokens.contest(session_id, filed, now=state.clock())
+    receipt = await _links(state).contest(session_id, filed, now=state.clock())
     return "Your contest is filed", (
         f"<p>{escape(receipt.message)}</p>"
         f"<p>Contest <code>{escape(receipt.contest_id)}</code> is {escape(receipt.status)}.</p>"
@@ -154,17 +171,51 @@ async def _page(build: Awaitable[tuple[str, str]]) -> HTMLResponse:
     except ValidationError as err:
         problems = [f"{_form_name(item['loc'])}: {item['msg']}" for item in err.errors()]
         return page(422, "Something in the form is not right", paragraph("; ".join(problems)))
+    except ApiError as err:
+        return _refused(err)
     except SessionRefused as err:
+        if err.code in _BAD_LINK:
+            return page(404, "This link does not work", paragraph(_BAD_LINK_TEXT))
         status = STATUS_OF_CODE.get(err.code)
         if status is None:
             log.error("unmapped refusal", code=err.code, message=err.message)
             return page(500, "Something failed", paragraph("Something failed; try again."))
         title = _REFUSAL_TITLES.get(err.code, "This cannot be done")
         return page(status, title, paragraph(err.message))
-    except RPCError as err:
-        log.warning("temporal call failed", status=str(err.status), message=err.message)
+    except (RPCError, RPCTimeoutOrCancelledError) as err:
+        if is_temporal_busy(err):
+            return _refused(session_busy())
+        log.warning(
+            "temporal call failed", status=str(getattr(err, "status", None)), message=str(err)
+        )
         return page(503, "Try again shortly", paragraph("The interview service is unreachable."))
     return page(200, title, body)
+
+
+def _refused(err: ApiError) -> HTMLResponse:
+    """A refusal of the API's own (a 429) as a page, with its ``Retry-After``."""
+    headers = err.headers or {}
+    title = "Too many attempts" if err.code == "rate_limited" else "Try again shortly"
+    wait = f"{headers['Retry-After']} seconds" if "Retry-After" in headers else "a moment"
+    refused = page(err.status, title, paragraph(f"Please wait {wait}, then try again."))
+    refused.headers.update(headers)
+    return refused
+
+
+def _links(state: ApiState) -> LinkTokens:
+    return dataclasses.replace(state.link_tokens, hide_unknown_sessions=True)
+
+
+def _link_fields(request: Request, values: Mapping[str, str], *names: str) -> list[str]:
+    """The named values (as :func:`_fields`), once the link is within its rate.
+
+    Raises:
+        _Unusable: As :func:`_fields`.
+        ApiError: 429 when this link was used too often from this client.
+    """
+    found = _fields(values, *names)
+    check_link(request, found[0])
+    return found
 
 
 def _fields(values: Mapping[str, str], *names: str) -> list[str]:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from reports import Report, ReportFilter, StageFunnel, run_report
-from reports.rendering import FORMATS, render, table
+from reports.rendering import FORMATS, JSON_CHUNK, json_bytes, render, table
 from store import Store
 from tests.reports.world import MAY
 
@@ -87,3 +87,26 @@ async def test_the_funnel_renders_in_every_format(world: Store) -> None:
     assert skill_test.endswith("<- worst")
     assert list(csv.DictReader(io.StringIO(out["csv"])))[1]["lost"] == "2"
     assert json.loads(out["json"])["worst_stage"] == "skill_test"
+
+
+@pytest.mark.parametrize("stages", [0, 3, JSON_CHUNK * 2 + 1])
+def test_json_bytes_are_model_dump_json_however_long_the_lists(stages: int) -> None:
+    """The API's chunked JSON is byte for byte pydantic's, short lists and long alike."""
+    funnel = StageFunnel(
+        filter=ReportFilter(since=_AT, job_id="job-a"),
+        sessions=stages,
+        stages=[
+            {
+                "stage": f"s{i}",
+                "reached": 1,
+                "lost": 0,
+                "loss_rate": 0.0,
+                "exits_by_kind": {},
+                "exit_rate_by_kind": {},
+            }
+            for i in range(stages)
+        ],
+        worst_stage=None,
+    )
+
+    assert json_bytes(funnel) == funnel.model_dump_json().encode()

@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import SecretStr, ValidationError
 from temporalio.api.common.v1 import Payload
 from temporalio.client import Client, WorkflowHistory
@@ -89,6 +90,30 @@ async def test_an_altered_payload_is_refused() -> None:
     encoded.data = encoded.data[:-1] + bytes([encoded.data[-1] ^ 1])
     with pytest.raises(PayloadDecryptionError, match="does not verify"):
         await codec.decode([encoded])
+
+
+@pytest.mark.parametrize("length", [0, 1, 11, 12, 27])
+async def test_a_payload_too_short_to_be_ciphertext_is_refused(length: int) -> None:
+    """Finding 8: an encrypted payload shorter than a nonce and a tag is refused as
+    undecodable, where it failed with the cipher's own ``ValueError`` (a 500 in the codec
+    server)."""
+    codec = EncryptionCodec(parse_payload_keys(new_payload_key("k1")))
+    short = Payload(metadata={"encoding": ENCODING, KEY_ID: b"k1"}, data=os.urandom(length))
+
+    with pytest.raises(PayloadDecryptionError, match="too short"):
+        await codec.decode([short])
+
+
+async def test_ciphertext_that_is_not_a_payload_is_refused() -> None:
+    """Finding 8: ciphertext that verifies under our key but holds no serialised payload is
+    refused as undecodable, not a protobuf ``DecodeError``."""
+    key = parse_payload_keys(new_payload_key("k1"))
+    nonce = os.urandom(12)
+    sealed = AESGCM(key[0].secret).encrypt(nonce, b"\xff\xff\xff", None)
+    garbled = Payload(metadata={"encoding": ENCODING, KEY_ID: b"k1"}, data=nonce + sealed)
+
+    with pytest.raises(PayloadDecryptionError, match="does not hold a serialised payload"):
+        await EncryptionCodec(key).decode([garbled])
 
 
 @pytest.mark.parametrize(

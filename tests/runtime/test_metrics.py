@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 import socket
-from collections.abc import AsyncIterator
 
 import httpx
-import uvicorn
-from fastapi import FastAPI
 from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 
@@ -21,11 +17,14 @@ from runtime.worker import connect, running_worker
 from sessions.client import SessionClient
 from starter.api import create_app
 from store import Store
+from tests.fixtures.api import over_http
 from tests.fixtures.strong_secrets import strong_secret
 from tests.fixtures.temporal import session_body
 from workflows.session import session_workflow_id
 
 OPS_KEY = strong_secret("ops")
+OPS = {"Authorization": f"Bearer {OPS_KEY}"}
+PLATFORM_KEY = strong_secret("platform")
 
 
 def _free_port() -> int:
@@ -45,9 +44,9 @@ def _value(scrape: str, name: str, **labels: str) -> float:
     return total
 
 
-async def _scrape(url: str) -> str:
+async def _scrape(url: str, headers: dict[str, str] | None = None) -> str:
     async with httpx.AsyncClient() as http:
-        response = await http.get(url)
+        response = await http.get(url, headers=headers)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     return response.text
@@ -88,48 +87,84 @@ async def test_worker_endpoint_has_sdk_metrics_and_exit_email_and_webhook_counte
     assert _value(scrape, "temporal_worker_task_slots_available", task_queue=task_queue) > 0
 
 
-@contextlib.asynccontextmanager
-async def _serving(app: FastAPI) -> AsyncIterator[str]:
-    """Serve ``app`` with uvicorn on a socket that already listens, so requests can't race it."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen()
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
-
-
 async def test_api_metrics_count_requests_by_route_template(
     dev_env: WorkflowEnvironment, pipeline_settings: Settings, store: Store
 ) -> None:
-    """The API's /metrics counts requests by method, route template and status, so session
-    ids never become label values."""
-    settings = pipeline_settings.model_copy(update={"api_keys": SecretStr(f"ops:{OPS_KEY}")})
-    app = create_app(settings, client=dev_env.client, store=store)
+    """The API's /metrics counts requests by method, route template and status class, so
+    session ids never become label values."""
+    app = create_app(_ops_settings(pipeline_settings), client=dev_env.client, store=store)
 
-    async with _serving(app) as base, httpx.AsyncClient(base_url=base) as http:
+    async with over_http(app) as base, httpx.AsyncClient(base_url=base) as http:
         assert (await http.get("/healthz")).status_code == 200
         assert (await http.get("/v1/sessions/s-secret-42")).status_code == 401
-        scrape = await _scrape(f"{base}/metrics")
+        scrape = await _scrape(f"{base}/metrics", OPS)
 
-    assert (
-        _value(scrape, "exitflow_api_requests_total", method="GET", route="/healthz", status="200")
-        == 1
-    )
-    assert (
-        _value(
-            scrape,
-            "exitflow_api_requests_total",
-            method="GET",
-            route="/v1/sessions/{session_id}",
-            status="401",
-        )
-        == 1
-    )
+    requests = "exitflow_api_requests_total"
+    assert _value(scrape, requests, method="GET", route="/healthz", status_class="2xx") == 1
+    session = "/v1/sessions/{session_id}"
+    assert _value(scrape, requests, method="GET", route=session, status_class="4xx") == 1
     assert "s-secret-42" not in scrape
     assert _value(scrape, "exitflow_api_request_duration_seconds_count", route="/healthz") == 1
+
+
+def _ops_settings(settings: Settings) -> Settings:
+    """``settings`` with an ops key and a platform key, as the API reads them."""
+    keys = f"ops:{OPS_KEY},platform:{PLATFORM_KEY}"
+    return settings.model_copy(update={"api_keys": SecretStr(keys)})
+
+
+async def test_metrics_need_an_ops_key(
+    dev_env: WorkflowEnvironment, pipeline_settings: Settings, store: Store
+) -> None:
+    """Finding 7: /metrics is not open: no key is 401, another role's key 403, in the
+    API's error shape."""
+    settings = _ops_settings(pipeline_settings)
+    app = create_app(settings, client=dev_env.client, store=store)
+    platform = {"Authorization": f"Bearer {PLATFORM_KEY}"}
+
+    async with over_http(app) as base, httpx.AsyncClient(base_url=base) as http:
+        anonymous = await http.get("/metrics")
+        wrong_role = await http.get("/metrics", headers=platform)
+        ops = await http.get("/metrics", headers=OPS)
+
+    assert (anonymous.status_code, anonymous.json()["error"]["code"]) == (401, "unauthorized")
+    assert (wrong_role.status_code, wrong_role.json()["error"]["code"]) == (403, "forbidden")
+    assert ops.status_code == 200 and "exitflow_api_requests_total" in ops.text
+
+
+async def test_arbitrary_methods_and_paths_add_no_label_values(
+    dev_env: WorkflowEnvironment, pipeline_settings: Settings, store: Store
+) -> None:
+    """Finding 7: requests with made-up methods and paths are counted under ``other`` and
+    ``unmatched``: however many a caller sends, the series stay the same."""
+    app = create_app(_ops_settings(pipeline_settings), client=dev_env.client, store=store)
+
+    async with over_http(app) as base, httpx.AsyncClient(base_url=base) as http:
+        await http.get("/healthz")
+        before = _series(await _scrape(f"{base}/metrics", OPS))
+        for n in range(20):
+            await http.request(f"X-METHOD-{n}", f"/healthz?n={n}")
+            await http.request(f"PURGE{n}", f"/no/such/route-{n}")
+            await http.get(f"/v1/made-up-{n}/{'a' * n}")
+        await http.get("/healthz")
+        after = _series(await _scrape(f"{base}/metrics", OPS))
+
+    new = after - before
+    assert {labels for name, labels in new if name == "exitflow_api_requests_total"} <= {
+        (("method", "other"), ("route", "/healthz"), ("status_class", "4xx")),
+        (("method", "other"), ("route", "unmatched"), ("status_class", "4xx")),
+        (("method", "GET"), ("route", "unmatched"), ("status_class", "4xx")),
+        (("method", "GET"), ("route", "/metrics"), ("status_class", "2xx")),
+    }
+    labels = {value for _, series in after for _, value in series}
+    assert not any("X-METHOD" in v or "PURGE" in v or "made-up" in v for v in labels)
+
+
+def _series(scrape: str) -> set[tuple[str, tuple[tuple[str, str], ...]]]:
+    """Every sample's metric name and sorted labels (``le`` buckets left out)."""
+    found = set()
+    for match in re.finditer(r"^(\w+)\{(.*?)\} ", scrape, re.MULTILINE):
+        labels = dict(re.findall(r'(\w+)="([^"]*)"', match.group(2)))
+        labels.pop("le", None)
+        found.add((match.group(1), tuple(sorted(labels.items()))))
+    return found

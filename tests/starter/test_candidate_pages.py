@@ -137,7 +137,7 @@ async def test_the_resume_form_restores_every_segment(web: httpx.AsyncClient) ->
     assert [s["segment_id"] for s in view["completed_segments"]] == ["seg-intro", "seg-skill"]
 
 
-async def test_a_tampered_token_is_403_and_changes_nothing(web: httpx.AsyncClient) -> None:
+async def test_a_tampered_token_is_refused_and_changes_nothing(web: httpx.AsyncClient) -> None:
     """A changed character is refused on the page and by the form; the session stays suspended."""
     sid, ack = await _suspended(web)
     form = {"session_id": sid, "token": _tampered(ack["resume_token"])}
@@ -146,7 +146,7 @@ async def test_a_tampered_token_is_403_and_changes_nothing(web: httpx.AsyncClien
     posted = await web.post("/resume", data=form)
 
     for page in (shown, posted):
-        assert page.status_code == 403, page.text
+        assert page.status_code == 404, page.text
         assert "This link does not work" in page.text and "seg-intro" not in page.text
     view = await _view(web, sid)
     assert (view["status"], len(view["exits"])) == ("suspended", 1)
@@ -185,7 +185,7 @@ async def test_an_ended_session_is_409(web: httpx.AsyncClient) -> None:
 
 
 async def test_a_missing_or_unusable_field_is_400_naming_it(web: httpx.AsyncClient) -> None:
-    """Each page names the field a link or form lacks; an unknown session is 404."""
+    """Each page names the field a link or form lacks; an unknown session is a bad link."""
     only_token = await web.get("/resume", params={"token": "x.y"})
     empty_token = await web.get("/contest", params={"session_id": "s-1", "token": ""})
     bad_id = await web.post("/resume", data={"session_id": "<s>", "token": "x.y"})
@@ -201,7 +201,7 @@ async def test_a_missing_or_unusable_field_is_400_naming_it(web: httpx.AsyncClie
         assert page.status_code == 400, page.text
         assert f"The {field} is missing or wrong" in page.text
     assert "<s>" not in bad_id.text
-    assert unknown.status_code == 404 and "No such interview" in unknown.text
+    assert unknown.status_code == 404 and "This link does not work" in unknown.text
 
 
 async def test_the_contest_pages_file_a_contest_with_every_text_escaped(
@@ -236,7 +236,9 @@ async def test_the_contest_pages_file_a_contest_with_every_text_escaped(
     assert contest["contest_id"] in filed.text
 
 
-async def test_a_tampered_contest_token_is_403(web: httpx.AsyncClient, mailbox: Mailbox) -> None:
+async def test_a_tampered_contest_token_is_refused(
+    web: httpx.AsyncClient, mailbox: Mailbox
+) -> None:
     """A changed contest token shows nothing of the session and files no contest."""
     sid, token = await _terminated(web, mailbox, TERMINATION.explanation)
     form = {"session_id": sid, "token": _tampered(token), "statement": "Let me explain."}
@@ -245,7 +247,7 @@ async def test_a_tampered_contest_token_is_403(web: httpx.AsyncClient, mailbox: 
     posted = await web.post("/contest", data=form)
 
     for page in (shown, posted):
-        assert page.status_code == 403, page.text
+        assert page.status_code == 404, page.text
         assert "This link does not work" in page.text and TERMINATION.explanation not in page.text
     assert (await _view(web, sid))["contest"]["contest"] is None
 
@@ -268,3 +270,90 @@ async def test_the_pages_are_served_only_when_opted_in_and_never_documented(
     unsigned = page_settings.model_copy(update={"resume_token_secret": None})
     with pytest.raises(ValueError, match="RESUME_TOKEN_SECRET"):
         create_app(unsigned, client=dev_env.client, store=store, candidate_pages=True)
+
+
+def _record_calls(
+    monkeypatch: pytest.MonkeyPatch, target: object, names: tuple[str, ...], calls: list[str]
+) -> None:
+    """Note in ``calls`` each call of ``target``'s async methods ``names``."""
+    for name in names:
+        original = getattr(target, name)
+
+        async def spy(*args: Any, _name: str = name, _original: Any = original, **kw: Any) -> Any:
+            calls.append(_name)
+            return await _original(*args, **kw)
+
+        monkeypatch.setattr(target, name, spy)
+
+
+async def test_an_unknown_session_and_a_bad_link_get_the_same_page(
+    web: httpx.AsyncClient, pages_app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """finding 10: "no such session" and "bad link" answer alike, asking neither Temporal nor
+    the store, so that the pages never tell whether a session exists."""
+    sid, ack = await _suspended(web)
+    token = ack["resume_token"]
+    calls: list[str] = []
+    api = pages_app.state.api
+    _record_calls(monkeypatch, api.sessions, ("status", "resume", "contest"), calls)
+    _record_calls(monkeypatch, api.store, ("get_session", "is_anonymised"), calls)
+    links = [
+        {"session_id": f"s-nobody-{uuid.uuid4().hex[:8]}", "token": token},
+        {"session_id": f"s-nobody-{uuid.uuid4().hex[:8]}", "token": "x.y"},
+        {"session_id": sid, "token": _tampered(token)},
+        {"session_id": sid, "token": "x.y"},
+    ]
+
+    for path in ("/resume", "/contest"):
+        answers = []
+        for link in links:
+            form = {**link, "statement": "Let me explain."}
+            answers.append(await web.get(path, params=link))
+            answers.append(await web.post(path, data=form))
+        assert {(page.status_code, page.text) for page in answers[::2]} == {
+            (answers[0].status_code, answers[0].text)
+        }
+        assert {(page.status_code, page.text) for page in answers[1::2]} == {
+            (answers[1].status_code, answers[1].text)
+        }
+        assert answers[0].status_code == 404 and "This link does not work" in answers[0].text
+    assert calls == []
+    assert (await _view(web, sid))["status"] == "suspended"
+
+
+async def test_a_link_used_too_often_gets_429_and_other_links_do_not(
+    web: httpx.AsyncClient, pages_app: FastAPI
+) -> None:
+    """finding 10: past 10 requests a minute one link (session and client) is 429 with
+    Retry-After; another session, or the same session from another client, is not."""
+    link = {"session_id": "s-limited", "token": "x.y"}
+
+    answers = [(await web.get("/resume", params=link)).status_code for _ in range(10)]
+    refused = [await web.post("/resume", data=link), await web.get("/contest", params=link)]
+    other_session = await web.get("/resume", params={**link, "session_id": "s-other"})
+    transport = httpx.ASGITransport(app=pages_app, client=("203.0.113.9", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost:8000") as other:
+        other_client = await other.get("/resume", params=link)
+
+    assert answers == [404] * 10
+    for page in refused:
+        assert page.status_code == 429, page.text
+        assert 1 <= int(page.headers["Retry-After"]) <= 60
+        assert "Too many attempts" in page.text and page.headers["Cache-Control"] == "no-store"
+    assert other_session.status_code == 404 and other_client.status_code == 404
+
+
+async def test_the_links_table_stays_bounded(
+    dev_env: WorkflowEnvironment, page_settings: Settings, store: Store
+) -> None:
+    """finding 10: a client rotating session ids keeps at most the configured number of buckets."""
+    settings = page_settings.model_copy(update={"rate_limit_table_size": 50})
+    app = create_app(settings, client=dev_env.client, store=store, candidate_pages=True)
+    transport = httpx.ASGITransport(app=app)
+
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost:8000") as client:
+        for n in range(300):
+            page = await client.get("/resume", params={"session_id": f"s-{n}", "token": "x.y"})
+            assert page.status_code == 404
+
+    assert len(app.state.rate_limits.links) == 50

@@ -16,7 +16,7 @@ from temporalio.api.common.v1 import Payload, Payloads
 from config import Settings
 from config.payload_keys import new_payload_key, parse_payload_keys
 from runtime.codec import ENCODING, KEY_ID, EncryptionCodec
-from starter import codec_command
+from starter import codec_command, codec_server
 from starter.codec_server import create_codec_app
 from tests.starter.api.helpers import HR, KEYS, OPS, PLATFORM
 
@@ -105,6 +105,61 @@ async def test_a_payload_under_an_unknown_key_is_a_400(codec_http: httpx.AsyncCl
     response = await codec_http.post("/decode", json=_as_json(foreign), headers=OPS)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "undecodable_payload"
+
+
+async def test_a_short_ciphertext_is_a_400_naming_the_payload(
+    codec_http: httpx.AsyncClient,
+) -> None:
+    """Finding 8: a payload under our key too short to be ciphertext is 400
+    ``undecodable_payload`` naming which payload, where it was a 500."""
+    [good] = await EncryptionCodec(parse_payload_keys(PAYLOAD_KEYS)).encode([PLAIN])
+    short = Payload(metadata={"encoding": ENCODING, KEY_ID: b"k1"}, data=b"\x00" * 5)
+
+    response = await codec_http.post("/decode", json=_as_json(good, short), headers=OPS)
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "undecodable_payload"
+    assert error["details"]["fields"][0]["field"] == "payloads.1.data"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b'{"payloads": [{"data": "AA==", "data": "AQ=="}]}', "payloads.0.data"),
+        (b'{"payloads": [{"metadata": {"\\ud800": "AA=="}}]}', "payloads.0.metadata.?"),
+        (b'{"payloads": [], "x": NaN}', "x"),
+        (b"\xff", "body"),
+        (b"[]", "body"),
+    ],
+)
+async def test_bodies_that_are_not_i_json_payloads_are_a_400(
+    codec_http: httpx.AsyncClient, body: bytes, field: str
+) -> None:
+    """I-JSON: duplicate keys, lone surrogates, non-finite numbers, bytes that are not UTF-8
+    and a body that is no object are 400 ``malformed_payloads``, naming where when it can."""
+    response = await codec_http.post("/decode", content=body, headers=OPS)
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "malformed_payloads"
+    named = (error["details"] or {}).get("fields", [{"field": "body"}])[0]["field"]
+    assert named == field
+
+
+async def test_a_body_over_the_limit_is_a_413_after_the_key(
+    codec_http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finding 6: the codec server reads a body only for an ops key, and stops at its limit
+    with 413 ``body_too_large``."""
+    monkeypatch.setattr(codec_server, "MAX_BODY_BYTES", 1024)
+    body = json.dumps(_as_json(*[PLAIN] * 40)).encode()
+
+    anonymous = await codec_http.post("/decode", content=body)
+    ops = await codec_http.post("/decode", content=body, headers=OPS)
+
+    assert anonymous.status_code == 401
+    assert (ops.status_code, ops.json()["error"]["code"]) == (413, "body_too_large")
 
 
 async def test_the_web_ui_origin_passes_the_cors_preflight(codec_http: httpx.AsyncClient) -> None:

@@ -13,6 +13,7 @@ import pytest
 from config import get_settings
 from starter import report_commands
 from store import Store
+from tests.reports.pathological import slow_report
 from tests.reports.world import record_world
 
 
@@ -99,3 +100,35 @@ async def test_recruiting_without_a_split_says_what_is_missing(
 
     assert code == 2
     assert "change_at" in json.loads(out)["error"]["message"]
+
+
+async def test_bad_report_options_name_the_option(
+    configured: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A year-1 time, a limit over 10,000 or a zero floor: status 2 naming it, no traceback."""
+    for argv, option in [
+        (["report", "funnel", "--since", "0001-01-01T00:00:00+14:00"], "--since"),
+        (["report", "funnel", "--since", "2024-06-01", "--until", "2024-05-01"], "--until"),
+        (["report", "tags", "--limit", "10001"], "--limit"),
+        (["report", "interviewers", "--min-sessions", "0"], "--min-sessions"),
+    ]:
+        code, out = await _run(argv, capsys)
+
+        error = json.loads(out)["error"]
+        assert (code, error["code"]) == (2, "invalid_field"), argv
+        assert error["message"].startswith(f"{option} "), error
+
+
+async def test_a_report_past_its_time_limit_says_so(
+    configured: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """finding 2: past EXITFLOW_REPORT_TIMEOUT_SECONDS the report stops with status 2."""
+    monkeypatch.setitem(report_commands.REPORTS, "funnel", slow_report)
+    monkeypatch.setenv("EXITFLOW_REPORT_TIMEOUT_SECONDS", "0.2")
+    get_settings.cache_clear()
+
+    code, out = await _run(["report", "funnel"], capsys)
+
+    error = json.loads(out)["error"]
+    assert (code, error["code"]) == (2, "report_timeout")
+    assert error["message"].startswith("the funnel report ran longer than 0.2 s")

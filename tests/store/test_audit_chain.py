@@ -143,22 +143,27 @@ async def test_a_recomputed_hash_is_caught_by_the_next_link(store: Store) -> Non
 
 
 async def test_the_audit_body_names_the_candidate_by_id_only(store: Store) -> None:
-    """No audit entry holds the candidate's name, email, phone or IP address."""
+    """No audit entry's hashed body holds the candidate's name, email, phone, IP address or
+    any free text: that text is kept beside the chain, in ``audit_personal``."""
     events = [
         make_event(kind, locale=locale)
         for locale in ("en", "zh-CN")
         for kind in (EventType.WITHDRAWN, EventType.TERMINATED, EventType.SUSPENDED)
     ]
     candidate = events[0].session.candidate
-    events[0].exit.comment = f"Please email {candidate.email} or call {candidate.phone}"  # type: ignore[union-attr]
+    comment = f"Please email {candidate.email} or call {candidate.phone}"
+    events[0].exit.comment = comment  # type: ignore[union-attr]
     await _record_all(store, events)
 
     rows = await fetch(store, "SELECT body FROM audit_log")
+    kept = await fetch(store, "SELECT event_id, fields_json FROM audit_personal")
 
     assert len(rows) == len(events)
     for row, event in zip(rows, events, strict=True):
         person = event.session.candidate
-        for secret in (person.name, person.email, person.phone, "203.0.113.7"):
+        for secret in (person.name, person.email, person.phone, "203.0.113.7", "travel"):
             assert secret is not None and secret not in row["body"]
         assert json.loads(row["body"])["candidate_id"] == person.id
-    assert "[candidate]" in rows[0]["body"]
+    assert {row["event_id"] for row in kept} == {event.event_id for event in events}
+    first = next(row for row in kept if row["event_id"] == events[0].event_id)
+    assert json.loads(first["fields_json"]) == {"exit.comment": comment}

@@ -7,16 +7,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from alembic.script import ScriptDirectory
 from sqlalchemy import insert
 
 from store import Store
-from store.migrations import MIGRATIONS_DIR
 from store.tables import CandidateTagRow, ExitRow, SessionRow
 from tests.store.helpers import fetch
+from tests.store.migration_rows import store_before
 
-_REVISION = ScriptDirectory(str(MIGRATIONS_DIR)).get_revision("0004_report_columns")
-_BEFORE = str(_REVISION.down_revision)
 T0 = datetime(2024, 5, 10, 9, tzinfo=UTC)
 _STAGE_LISTS = [
     ["self_intro", "skill_test", "scenario_simulation"],
@@ -78,10 +75,8 @@ def _tag(exit_id: str, at: datetime) -> dict[str, Any]:
 @pytest.fixture
 async def old_store(database_url: str) -> AsyncIterator[Store]:
     """A store whose schema stops just before revision 0004."""
-    store = Store.from_url(database_url)
-    await store.create_schema(revision=_BEFORE)
-    yield store
-    await store.dispose()
+    async with store_before(database_url, "0004_report_columns") as store:
+        yield store
 
 
 async def test_upgrade_copies_session_starts_and_links_tags(old_store: Store) -> None:

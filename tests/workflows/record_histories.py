@@ -30,16 +30,20 @@ from contract.sessions import (
     HeartbeatInput,
     ResumeInput,
     SegmentInput,
+    StartSession,
     TerminateInput,
     WithdrawInput,
 )
+from contract.stuck import RetryStuckSteps
 from devstack.mailbox import Mailbox
 from runtime.converter import data_converter
 from runtime.worker import running_worker
 from store import Store
 from tests.fixtures.contest import TERMINATION, contest_input, decision, link_token
 from tests.fixtures.database import recorded
+from tests.fixtures.poison import cure, poison
 from tests.fixtures.temporal import binary, register_search_attributes, session_body
+from tests.fixtures.waiting import eventually
 from workflows import search
 from workflows.downstream import downstream_workflow_id
 from workflows.session import InterviewSessionWorkflow, session_workflow_id
@@ -193,6 +197,43 @@ async def _clock_scenarios(
     return [abandoned, uncontested, beating, noted, reminded]
 
 
+async def _stuck_scenarios(client: Client, task_queue: str, store: Store) -> list[WorkflowHandle]:
+    """Steps that fail for good (``STUCK_STEPS``): a record retried, an email given up."""
+    await poison(store, "replay-stuck-record-retry")
+    record = await _start(client, task_queue, "stuck-record-retry", downstream_in=None)
+    await record.execute_update(
+        InterviewSessionWorkflow.withdraw, WithdrawInput(reason_code="other")
+    )
+    await _until_stuck(record, 2)
+    await cure(store)
+    await record.execute_update(InterviewSessionWorkflow.retry_stuck_steps, RetryStuckSteps())
+
+    raw = session_body("replay-stuck-email-give-up", downstream_in=None).model_dump(mode="json")
+    raw["candidate"]["email"] = "zebulón@example.com"
+    email = await client.start_workflow(
+        InterviewSessionWorkflow.run,
+        StartSession.model_validate(raw),
+        id=session_workflow_id("replay-stuck-email-give-up"),
+        task_queue=task_queue,
+    )
+    await email.execute_update(
+        InterviewSessionWorkflow.withdraw, WithdrawInput(reason_code="other")
+    )
+    await _until_stuck(email, 1)
+    await email.execute_update(
+        InterviewSessionWorkflow.retry_stuck_steps, RetryStuckSteps(give_up=True)
+    )
+    handles = [record, email]
+    for handle in handles:
+        await handle.result()
+    return handles
+
+
+async def _until_stuck(handle: WorkflowHandle, steps: int) -> None:
+    query = InterviewSessionWorkflow.get_stuck_steps
+    await eventually(lambda: handle.query(query), lambda stuck: len(stuck.steps) >= steps)
+
+
 async def _save(handles: list[WorkflowHandle], out: Path, generation: str) -> None:
     for handle in handles:
         path = out / (f"{handle.id}@{generation}.json" if generation else f"{handle.id}.json")
@@ -229,6 +270,12 @@ async def main(out: Path, generation: str = "") -> None:
         ):
             await _save(await _live_scenarios(env.client, task_queue), out, generation)
             await _save(await _contest_scenarios(env.client, task_queue, mailbox), out, generation)
+            store = Store.from_url(settings.database_url)
+            try:
+                stuck = await _stuck_scenarios(env.client, task_queue, store)
+            finally:
+                await store.dispose()
+            await _save(stuck, out, generation)
         async with await WorkflowEnvironment.start_time_skipping(
             test_server_existing_path=binary("temporal-test-server"),
             data_converter=data_converter,

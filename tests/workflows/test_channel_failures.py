@@ -7,12 +7,14 @@ import asyncio
 from temporalio.testing import WorkflowEnvironment
 
 from contract.sessions import SessionView, WithdrawInput
+from contract.stuck import RetryStuckSteps
 from devstack.hris_inbox import HrisInbox
 from devstack.mailbox import Mailbox
 from sessions.client import SessionClient
 from store import Store
 from tests.fixtures.mail import plain_text
 from tests.fixtures.temporal import session_body
+from tests.fixtures.waiting import eventually
 from workflows.session import session_workflow_id
 
 
@@ -42,7 +44,8 @@ async def test_hr_system_refusal_is_recorded_and_the_session_still_closes(
     hris_inbox: HrisInbox,
     store: Store,
 ) -> None:
-    """A 4xx from the HR system is a failed delivery on record, not a stuck or failed session."""
+    """A 4xx from the HR system is a failed delivery on record and a stuck ``hris`` step for
+    operations, never a failed session; once they give the step up the session closes."""
     body = session_body(downstream_in=None)
     await sessions.start(body)
     await hris_inbox.wait_for(lambda d: d.type == "interview.started")
@@ -50,6 +53,9 @@ async def test_hr_system_refusal_is_recorded_and_the_session_still_closes(
 
     await sessions.withdraw(body.session_id, WithdrawInput(reason_code="other"))
 
+    view = await eventually(lambda: sessions.status(body.session_id), lambda v: bool(v.stuck_steps))
+    assert [s.step for s in view.stuck_steps] == ["hris"]
+    await sessions.retry_stuck_steps(body.session_id, RetryStuckSteps(give_up=True))
     handle = dev_env.client.get_workflow_handle(
         session_workflow_id(body.session_id), result_type=SessionView
     )

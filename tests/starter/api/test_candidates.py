@@ -70,7 +70,14 @@ async def test_erasure_scrubs_the_store_tells_the_hr_system_and_keeps_the_report
     stored = json.dumps(
         [
             await fetch(store, f"SELECT * FROM {table} WHERE session_id = :s", s=sid)
-            for table in ("sessions", "exits", "segments", "session_events")
+            for table in (
+                "sessions",
+                "exits",
+                "segments",
+                "session_events",
+                "audit_log",
+                "audit_personal",
+            )
         ],
         default=str,
     )

@@ -8,8 +8,11 @@ import contextlib
 import shutil
 import socket
 import subprocess
+import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -19,9 +22,11 @@ from pydantic import SecretStr
 from temporalio.client import Client
 
 from config import Settings
-from reports import ReportOptions, run_report
+from reports import REPORTS, ReportOptions, run_report
+from reports.charts import MAX_BARS
 from starter.api import create_app
 from store import Store
+from tests.reports.pathological import plant, slow_report
 from tests.reports.world import MAY, record_world
 from tests.starter.api.helpers import HR, KEYS, OPS, PLATFORM
 
@@ -32,10 +37,16 @@ _MAY = {"since": "2024-05-01T00:00:00Z", "until": "2024-06-01T00:00:00Z"}
 async def reports_app(store: Store) -> FastAPI:
     """The API over the known month; no route here talks to Temporal."""
     await record_world(store)
+    return await _app_over(store)
+
+
+async def _app_over(store: Store, **settings: Any) -> FastAPI:
     keys = ",".join(f"{role}:{key}" for role, key in KEYS.items())
-    settings = Settings(api_keys=SecretStr(keys), database_url="sqlite+aiosqlite:///unused.db")
+    configured = Settings(
+        api_keys=SecretStr(keys), database_url="sqlite+aiosqlite:///unused.db", **settings
+    )
     client = await Client.connect("127.0.0.1:1", lazy=True)
-    return create_app(settings, client=client, store=store)
+    return create_app(configured, client=client, store=store)
 
 
 @pytest.fixture
@@ -180,3 +191,96 @@ async def test_dashboard_renders_in_headless_chromium(
     assert dom.stdout.count("<svg") >= 4, dom.stderr[-2000:]
     assert "Exit analytics" in dom.stdout
     assert shot.stat().st_size > 10_000
+
+
+async def test_report_bounds_are_422_naming_the_field(http: httpx.AsyncClient) -> None:
+    """Limits, the interviewer floor, the split time, the job and the window are bounded."""
+    for path, params, field in [
+        ("interviewers", {"min_sessions": "1000001"}, "min_sessions"),
+        ("recruiting", {"change_at": "1990-01-01T00:00:00Z"}, "change_at"),
+        ("tags", {"limit": "10001"}, "limit"),
+        ("reengagement", {"limit": "0"}, "limit"),
+        ("funnel", {"job_id": "j" * 129}, "job_id"),
+        ("funnel", {"since": "2024-05-01", "until": "2024-05-01T00:00:00+00:00"}, "until"),
+        ("dashboard", {"since": "0001-01-01T00:00:00+14:00"}, "since"),
+    ]:
+        response = await http.get(f"/v1/reports/{path}", params=params, headers=HR)
+
+        assert response.status_code == 422, (path, response.text)
+        error = response.json()["error"]
+        assert error["code"] == "invalid_field"
+        assert [f["field"] for f in error["details"]["fields"]] == [field], path
+
+
+@pytest.fixture
+async def planted(store: Store) -> Store:
+    """A store with one session of 20,000 stages and 5,000 ordinary sessions over 2,000 jobs."""
+    await plant(store, sessions=5_000, stages=20_000)
+    return store
+
+
+class _HealthPoller(threading.Thread):
+    """Asks for ``/healthz`` every 20 ms from a thread of its own, noting when it asked and
+    how long the answer took (None: no 200 within 2 s)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.stopping = threading.Event()
+        self.polls: list[tuple[float, float | None]] = []
+
+    def run(self) -> None:
+        with httpx.Client(timeout=2.0) as client:
+            while not self.stopping.is_set():
+                asked = time.monotonic()
+                try:
+                    ok = client.get(self.url).status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                self.polls.append((asked, time.monotonic() - asked if ok else None))
+                self.stopping.wait(0.02)
+
+
+async def test_healthz_answers_while_the_heaviest_reports_run(planted: Store) -> None:
+    """finding 2: the dashboard and the funnel over a session of 20,000 stages used to hold
+    the event loop in a quadratic loop, and /healthz waited as long; now it answers
+    throughout, and the page draws a bounded chart."""
+    app = await _app_over(planted)
+    async with _serving(app) as host:
+        poller = _HealthPoller(f"http://{host}/healthz")
+        poller.start()
+        async with httpx.AsyncClient(base_url=f"http://{host}", headers=HR, timeout=600) as api:
+            started = time.monotonic()
+            dashboard = await api.get("/v1/reports/dashboard")
+            funnel = await api.get("/v1/reports/funnel")
+            ended = time.monotonic()
+        poller.stopping.set()
+        await asyncio.to_thread(poller.join)
+
+    during = [took for asked, took in poller.polls if started <= asked <= ended]
+    answered = [took for took in during if took is not None]
+    assert len(during) >= 3, poller.polls
+    assert len(answered) == len(during) and max(answered) < 2.0, during
+    assert (dashboard.status_code, funnel.status_code) == (200, 200)
+    assert len(funnel.json()["stages"]) == 3 + 20_000
+    assert f"{20_003 - MAX_BARS} more not drawn" in dashboard.text
+
+
+async def test_a_report_past_its_time_limit_is_a_503_in_the_error_shape(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """finding 2: past EXITFLOW_REPORT_TIMEOUT_SECONDS the database stops the report, and
+    the API answers 503 report_timeout naming the report, not a 500 or a stall."""
+    monkeypatch.setitem(REPORTS, "funnel", slow_report)
+    app = await _app_over(store, report_timeout_seconds=0.2)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+        funnel = await client.get("/v1/reports/funnel", headers=HR)
+        dashboard = await client.get("/v1/reports/dashboard", headers=HR)
+
+    for response in (funnel, dashboard):
+        assert response.status_code == 503, response.text
+        error = response.json()["error"]
+        assert error["code"] == "report_timeout"
+        assert error["details"] == {"report": "funnel", "timeout_seconds": 0.2}
+        assert "narrow the window" in error["message"]
