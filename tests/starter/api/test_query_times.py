@@ -60,7 +60,7 @@ async def test_a_non_ascii_basic_header_is_a_wrong_password(api: httpx.AsyncClie
     headers = [b"Basic \xe9", b"Basic \xff\xfe", b"Basic /w==", b"Basic =", b"Basic"]
 
     for header in headers:
-        response = await api.get("/v1/reports/dashboard", headers={"Authorization": header})
+        response = await api.get("/v1/reports/dashboard", headers={b"Authorization": header})
         assert response.status_code == 401, (header, response.text)
         assert response.json()["error"]["code"] == "unauthorized"
         assert response.headers["www-authenticate"].startswith("Basic")
