@@ -80,7 +80,7 @@ def bar_chart(
         )
     parts.append("</svg>")
     if hidden > 0:
-        parts.append(f'<p class="empty">{hidden} more not drawn: the report lists them all.</p>')
+        parts.append(f'<p class="empty">{hidden} more not drawn: the report lists them.</p>')
     return "".join(parts)
 
 

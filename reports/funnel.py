@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Iterable
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -19,6 +19,8 @@ from store.tables import ExitRow, SessionRow
 LOST_STATUSES = (SessionStatus.WITHDRAWN, SessionStatus.TERMINATED, SessionStatus.EXPIRED)
 """A session that ended in one of these was lost at the stage it had reached."""
 _KINDS = tuple(kind.value for kind in ExitKind)
+DEFAULT_LIMIT = 500
+"""How many stages the funnel lists unless asked for more (``ReportOptions.limit``)."""
 
 
 class StageExits(BaseModel):
@@ -39,12 +41,16 @@ class StageExits(BaseModel):
 class StageFunnel(Report):
     """The funnel of the sessions started in the window: where they are lost, and how.
 
-    ``worst_stage`` is the stage with the highest loss rate (None when nothing was lost).
+    ``worst_stage`` is the stage with the highest loss rate (None when nothing was lost),
+    among all stages, also those past ``limit``: ``stages`` lists the first ``limit`` in
+    funnel order, and ``truncated`` says that there were more.
     """
 
     sessions: int
     stages: list[StageExits]
     worst_stage: str | None
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1)
+    truncated: bool = False
 
     def rows(self) -> list[dict[str, Any]]:
         """One row per stage."""
@@ -61,12 +67,14 @@ class StageFunnel(Report):
         ]
 
 
-async def stage_funnel(conn: AsyncConnection, report_filter: ReportFilter) -> StageFunnel:
+async def stage_funnel(
+    conn: AsyncConnection, report_filter: ReportFilter, *, limit: int = DEFAULT_LIMIT
+) -> StageFunnel:
     """Reached, lost and exits by kind per stage, for sessions started in the window.
 
     Sessions are grouped in SQL by their stage list, reached stage and status; the fold over
     those groups into per-stage counts runs in a worker thread, in time linear in the stage
-    lists' lengths however many stages a session names.
+    lists' lengths however many stages a session names, and builds at most ``limit`` rows.
     """
     where = report_filter.where(SessionRow.started_at, SessionRow.job_id)
     stage_list = SessionRow.stage_list
@@ -81,13 +89,11 @@ async def stage_funnel(conn: AsyncConnection, report_filter: ReportFilter) -> St
         .where(*report_filter.where(ExitRow.session_started_at, ExitRow.job_id))
         .group_by(ExitRow.stage, ExitRow.kind)
     )
-    return await asyncio.to_thread(_fold, report_filter, groups, exits)
+    return await asyncio.to_thread(_fold, report_filter, groups, exits, limit)
 
 
 def _fold(
-    report_filter: ReportFilter,
-    groups: Iterable[Any],
-    exits: Iterable[Any],
+    report_filter: ReportFilter, groups: Iterable[Any], exits: Iterable[Any], limit: int
 ) -> StageFunnel:
     order = dict.fromkeys(DEFAULT_STAGES)
     lists: dict[str | None, _StageList] = {}
@@ -110,19 +116,25 @@ def _fold(
     for stage, kind, count in exits:
         by_stage.setdefault(stage, {})[kind] = as_int(count)
 
+    shown = [stage for stage in order if reached.get(stage) or by_stage.get(stage)]
+    worst = max(
+        (stage for stage in shown if lost.get(stage)),
+        key=lambda stage: share(lost[stage], reached.get(stage, 0)),
+        default=None,
+    )
     rows = [
         _stage_row(stage, reached.get(stage, 0), lost.get(stage, 0), by_stage.get(stage, {}))
-        for stage in order
-        if reached.get(stage) or by_stage.get(stage)
+        for stage in shown[:limit]
     ]
-    worst = max((row for row in rows if row.lost), key=lambda row: row.loss_rate, default=None)
-    if worst is not None:
-        worst.worst = True
+    for row in rows:
+        row.worst = row.stage == worst
     return StageFunnel(
         filter=report_filter,
         sessions=total,
         stages=rows,
-        worst_stage=worst.stage if worst else None,
+        worst_stage=worst,
+        limit=limit,
+        truncated=len(shown) > limit,
     )
 
 

@@ -47,7 +47,7 @@ class ReportOptions(BaseModel):
     min_sessions: int = Field(default=20, ge=1, le=1_000_000)
     """``interviewers``: fewer sessions than this are never flagged."""
     limit: int = Field(default=500, ge=1, le=10_000)
-    """``tags`` and ``reengagement``: at most this many rows."""
+    """``funnel`` (stages), ``tags`` and ``reengagement``: at most this many rows."""
 
 
 async def _recruiting(
@@ -64,7 +64,7 @@ async def _recruiting(
 ReportRunner = Callable[[AsyncConnection, ReportFilter, ReportOptions], Awaitable[Report]]
 
 REPORTS: dict[str, ReportRunner] = {
-    "funnel": lambda conn, f, o: stage_funnel(conn, f),
+    "funnel": lambda conn, f, o: stage_funnel(conn, f, limit=o.limit),
     "reasons": lambda conn, f, o: withdrawal_reasons(conn, f),
     "faults": lambda conn, f, o: fault_breakdown(conn, f),
     "resume": lambda conn, f, o: resume_report(conn, f),

@@ -26,7 +26,7 @@ def add_to(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     report.add_argument("--change-at", type=when, help="recruiting: where the periods meet")
     report.add_argument("--candidate", help="tags: one candidate only")
     report.add_argument("--min-sessions", type=int, default=20, help="interviewers: flag floor")
-    report.add_argument("--limit", type=int, default=500, help="tags, reengagement: max rows")
+    report.add_argument("--limit", type=int, default=500, help="funnel/tags/reengagement: max rows")
     report.set_defaults(run=_report)
 
 

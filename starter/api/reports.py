@@ -95,11 +95,6 @@ async def _run(
 
 
 _WINDOW_ONLY: dict[str, tuple[type[Report], str, str]] = {
-    "funnel": (
-        StageFunnel,
-        "Exit rate per stage",
-        "Of the sessions started in the window: reached, lost, and exits by kind, per stage.",
-    ),
     "reasons": (
         WithdrawalReasons,
         "Why people leave",
@@ -137,6 +132,16 @@ for _name, (_model, _summary, _description) in _WINDOW_ONLY.items():
         description=_description,
         **_ROUTE,
     )
+
+
+@router.get("/funnel", response_model=StageFunnel, summary="Exit rate per stage", **_ROUTE)
+async def funnel(
+    state: State,
+    where: Filter,
+    limit: Annotated[int, Query(ge=1, le=10_000, description="List at most this many.")] = 500,
+) -> Response:
+    """Of the sessions started in the window: reached, lost, and exits by kind, per stage."""
+    return await _run(state, "funnel", where, _from_query(ReportOptions, limit=limit))
 
 
 @router.get("/interviewers", response_model=InterviewerReport, summary="Interviewers", **_ROUTE)
