@@ -61,6 +61,23 @@ class Settings(BaseSettings):
     sms_webhook_url: str | None = None
 
     api_keys: SecretStr | None = None
+    """``role:key,role:key`` for machines; several per role, so one can be rotated."""
+
+    oidc_issuer: str | None = Field(default=None, max_length=500)
+    """The people's OIDC provider (the discovery URL's base); unset: API keys only."""
+    oidc_audience: str | None = Field(default=None, max_length=500)
+    """The ``aud`` an access token must name (exitflow's client id at the provider)."""
+    oidc_roles_claim: str = Field(default="roles", min_length=1, max_length=100)
+    """The claim holding a person's roles (``hr``, ``ops``)."""
+    oidc_scope_claim: str = Field(default="exitflow_jobs", min_length=1, max_length=100)
+    """The claim holding the job ids (or ``*``) an HR person may see and act on."""
+    oidc_client_id: str | None = Field(default=None, max_length=500)
+    """The browser pages' client id for the authorization-code flow (default: the audience)."""
+    oidc_client_secret: SecretStr | None = None
+    """The browser pages' client secret, when the provider wants one (PKCE is always used)."""
+    session_cookie_secret: SecretStr | None = None
+    """Signs the HR pages' sign-in cookie; unset: a random one per process (sign-ins do not
+    survive a restart)."""
     resume_url_base: str = "http://localhost:8000/resume"
     contest_url_base: str = "http://localhost:8000/contest"
     """The candidate's page to contest a termination; the email adds session_id and token."""

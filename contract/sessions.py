@@ -31,10 +31,17 @@ from contract.codes import (
 )
 from contract.stuck import StuckStep
 
-SESSION_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
+SESSION_ID_PATTERN = r"^[A-Za-z0-9._:-]*[A-Za-z0-9_:-][A-Za-z0-9._:-]*$"
+"""A session id's characters (contract section 1), not dots only: ``.`` and ``..`` would be
+removed from a URL as dot segments, so such a session could never be addressed."""
+MAX_ID_LENGTH = 128
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9._:@/-]*[A-Za-z0-9_:@/-][A-Za-z0-9._:@/-]*$"
+"""Any other id (candidate, job, interviewer, actor): not dots only, as for a session."""
 DEFAULT_STAGES = ("self_intro", "skill_test", "scenario_simulation")
 
-Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@/-]+$")]
+Identifier = Annotated[
+    str, Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=IDENTIFIER_PATTERN)
+]
 StageName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
 Locale = Literal["zh-CN", "en"]
 Channel = Literal["email", "sms"]
@@ -162,7 +169,7 @@ class Consent(ContractInput):
 class StartSession(ContractInput):
     """Input of ``InterviewSessionWorkflow``: the ``POST /v1/sessions`` body."""
 
-    session_id: str = Field(pattern=SESSION_ID_PATTERN)
+    session_id: str = Field(max_length=MAX_ID_LENGTH, pattern=SESSION_ID_PATTERN)
     candidate: Candidate
     job: Job
     interviewer_id: Identifier
@@ -260,10 +267,16 @@ class WithdrawInput(ContractInput):
 
 
 class Actor(ContractInput):
-    """The HR person who decided."""
+    """The HR person who decided.
+
+    ``verified`` says whether exitflow proved who it is: true when the person signed in and
+    the name came from their token, false when an API key carried a name the caller chose
+    (contract section 9). The API sets it; what a body sends is not believed.
+    """
 
     id: Identifier
     name: Name
+    verified: bool = False
 
 
 class TerminateInput(ContractInput):

@@ -2,7 +2,8 @@
 
 A Temporal dev server (SQLite under ``var/``, Web UI, the contract's search attributes),
 a local SMTP server and HR-webhook inbox that keep what they receive under ``var/``, a
-worker wired to them, and the HTTP API with one development key per role. Ctrl-C stops
+worker wired to them, the HTTP API with one development key per role, and the codec server
+the Web UI shows payloads decrypted through. Ctrl-C stops
 everything, the API and the worker first so that no request or activity is cut short.
 """
 
@@ -21,6 +22,7 @@ from activities.hris.signing import new_secret
 from config import VAR_DIR, Settings
 from config.payload_keys import new_payload_key
 from contract.codes import ROLES
+from devstack.oidc_provider import DEV_CLIENT_ID
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,23 @@ class EmbeddedPorts:
     smtp: int = 8025
     inbox: int = 8026
     api: int = 8000
+    codec: int = 8081
+    oidc: int = 8082
+
+    @property
+    def oidc_issuer(self) -> str:
+        """The local OIDC provider's issuer (people sign in there)."""
+        return f"http://127.0.0.1:{self.oidc}"
+
+    @property
+    def codec_url(self) -> str:
+        """The codec server's address, as the Web UI and the CLI reach it."""
+        return f"http://127.0.0.1:{self.codec}"
+
+    @property
+    def web_ui_origins(self) -> tuple[str, str]:
+        """The origins a browser on this machine opens the Web UI from."""
+        return (f"http://127.0.0.1:{self.ui}", f"http://localhost:{self.ui}")
 
 
 def temporal_binary() -> str:
@@ -90,6 +109,9 @@ def embedded_settings(ports: EmbeddedPorts, inbox_url: str, kept: dict[str, str]
         resume_token_secret=kept["resume_token_secret"],
         api_keys=SecretStr(",".join(f"{role}:{key}" for role, key in dev_api_keys(kept).items())),
         payload_keys=kept["payload_keys"],
+        web_ui_origin=",".join(ports.web_ui_origins),
+        oidc_issuer=ports.oidc_issuer,
+        oidc_audience=DEV_CLIENT_ID,
     )
     pages = {
         name: f"http://localhost:{ports.api}/{page}"

@@ -49,7 +49,8 @@ class RecordedServer:
 
 
 def dev_server_argv(ports: EmbeddedPorts, var_dir: Path) -> list[str]:
-    """The command that runs the dev server on SQLite under ``var_dir``."""
+    """The command that runs the dev server on SQLite under ``var_dir``, its Web UI
+    decoding payloads through the stack's codec server."""
     return [
         temporal_binary(),
         "server",
@@ -58,6 +59,7 @@ def dev_server_argv(ports: EmbeddedPorts, var_dir: Path) -> list[str]:
         "--ip=127.0.0.1",
         f"--port={ports.temporal}",
         f"--ui-port={ports.ui}",
+        f"--ui-codec-endpoint={ports.codec_url}",
         "--log-level=warn",
         *(f"--search-attribute={key.name}=Keyword" for key in search.ALL_KEYS),
     ]

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field, ValidationInfo, field_validator
-from sqlalchemy import ColumnElement, case, func
+from sqlalchemy import ColumnElement, case, false, func
 from sqlalchemy.engine import Dialect
 
 from contract.bounds import in_range_utc
@@ -31,6 +31,8 @@ class ReportFilter(BaseModel):
     since: ReportTime | None = None
     until: ReportTime | None = None
     job_id: str | None = Field(default=None, max_length=128)
+    jobs: frozenset[str] | None = Field(default=None, exclude=True)
+    """The jobs the reader may see (an HR person's scope); None: every job. Never shown."""
 
     @field_validator("until")
     @classmethod
@@ -50,10 +52,13 @@ class ReportFilter(BaseModel):
         return terms
 
     def where(self, at: Any, job_id: Any) -> list[ColumnElement[bool]]:
-        """The window on ``at`` and, when a job is set, ``job_id`` equal to it."""
+        """The window on ``at``; when a job is set, ``job_id`` equal to it; when the reader's
+        jobs are set, ``job_id`` among them (none: nothing matches)."""
         terms = self.window(at)
         if self.job_id is not None:
             terms.append(job_id == self.job_id)
+        if self.jobs is not None:
+            terms.append(job_id.in_(sorted(self.jobs)) if self.jobs else false())
         return terms
 
 

@@ -65,14 +65,31 @@ async def running_api(
 
     store = Store.from_url(settings.database_url)
     await store.create_schema()
-    app = create_app(settings, client=client, store=store, candidate_pages=candidate_pages)
+    try:
+        app = create_app(settings, client=client, store=store, candidate_pages=candidate_pages)
+        async with serving_app(app, host=host, port=port, name="the API") as url:
+            yield url
+    finally:
+        await store.dispose()
+
+
+@contextlib.asynccontextmanager
+async def serving_app(app: FastAPI, *, host: str, port: int, name: str) -> AsyncIterator[str]:
+    """Serve ``app`` with uvicorn in this event loop while the block runs; yields its URL.
+
+    Leaving the block stops the server gracefully; ``port=0`` picks a free port.
+
+    Raises:
+        SystemExit: The server could not start (e.g. the port is taken), naming ``name``.
+    """
     server = _OwnedServer(_uvicorn_config(app, host, port))
     serving = asyncio.create_task(server.serve())
     try:
         while not server.started:
             if serving.done():
-                await serving
-                raise SystemExit(f"the API did not start on {host}:{port}")
+                with contextlib.suppress(SystemExit):
+                    await serving
+                raise SystemExit(f"{name} did not start on {host}:{port}")
             await asyncio.sleep(0.02)
         bound = server.servers[0].sockets[0].getsockname()[1]
         yield f"http://{host}:{bound}"
@@ -80,7 +97,6 @@ async def running_api(
         server.should_exit = True
         with contextlib.suppress(SystemExit):
             await serving
-        await store.dispose()
 
 
 def _uvicorn_config(app: FastAPI, host: str, port: int) -> uvicorn.Config:

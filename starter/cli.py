@@ -20,9 +20,11 @@ from starter import (
     contest_commands,
     db_commands,
     demo_command,
+    key_commands,
     report_commands,
     retention_commands,
     session_commands,
+    sign_in_command,
 )
 from starter.output import print_json
 
@@ -70,6 +72,8 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--smtp-port", type=int, default=8025)
     up.add_argument("--inbox-port", type=int, default=8026)
     up.add_argument("--api-port", type=int, default=8000)
+    up.add_argument("--codec-port", type=int, default=8081)
+    up.add_argument("--oidc-port", type=int, default=8082)
     up.set_defaults(run=_up)
 
     worker = commands.add_parser("worker", help="run one worker, configured from the environment")
@@ -95,6 +99,8 @@ def _parser() -> argparse.ArgumentParser:
     db_commands.add_to(commands)
     contest_commands.add_to(commands)
     retention_commands.add_to(commands)
+    key_commands.add_to(commands)
+    sign_in_command.add_to(commands)
     return parser
 
 
@@ -108,6 +114,8 @@ async def _up(args: argparse.Namespace) -> int:
         smtp=args.smtp_port,
         inbox=args.inbox_port,
         api=args.api_port,
+        codec=args.codec_port,
+        oidc=args.oidc_port,
     )
     await run_embedded_stack(ports)
     return 0

@@ -16,26 +16,33 @@ from activities.hris.signing import key_from_secret
 from config import VAR_DIR, Settings
 from devstack.hris_inbox import HrisInbox, InboxServer
 from devstack.mailbox import Mailbox
+from devstack.oidc_provider import run_oidc_provider
 from devstack.stack import EmbeddedPorts, dev_api_keys, dev_secrets, embedded_settings
 from devstack.temporal_server import STOP_SECONDS, stop_recorded_server, temporal_dev_server
 from runtime.retention_schedule import ensure_retention_schedule_logged
 from runtime.worker import SHUTDOWN_LIMIT, running_worker
 from starter.api_command import running_api
+from starter.codec_command import running_codec
 
 log = structlog.get_logger()
 
 API_STOP_SECONDS = 5.0
 """How long requests in flight may take to finish once the API is stopping."""
-STOP_LIMIT_SECONDS = API_STOP_SECONDS + SHUTDOWN_LIMIT.total_seconds() + STOP_SECONDS + 10
+CODEC_STOP_SECONDS = 1.0
+"""How long decodes in flight may take to finish once the codec server is stopping."""
+STOP_LIMIT_SECONDS = (
+    CODEC_STOP_SECONDS + API_STOP_SECONDS + SHUTDOWN_LIMIT.total_seconds() + STOP_SECONDS + 10
+)
 """How long a stop may take in all before the process ends at once (so may a second signal)."""
 
 
 async def run_embedded_stack(ports: EmbeddedPorts, var_dir: Path = VAR_DIR) -> None:
     """Run every embedded service until Ctrl-C or SIGTERM, whatever state it is in.
 
-    The first signal stops what has started, in order and each within its bound: the API
-    (``API_STOP_SECONDS`` for requests in flight), the worker (its graceful shutdown, at
-    most ``runtime.worker.SHUTDOWN_LIMIT``), Temporal, the SMTP server and the HR inbox.
+    The first signal stops what has started, in order and each within its bound: the codec
+    server (``CODEC_STOP_SECONDS``), the API (``API_STOP_SECONDS`` for requests in flight),
+    the worker (its graceful shutdown, at most ``runtime.worker.SHUTDOWN_LIMIT``), Temporal,
+    the SMTP server and the HR inbox.
     A second signal, or a stop still running after ``STOP_LIMIT_SECONDS``, kills the
     Temporal dev server and ends the process at once.
     """
@@ -49,7 +56,10 @@ async def run_embedded_stack(ports: EmbeddedPorts, var_dir: Path = VAR_DIR) -> N
         if stopping:
             _exit_now(var_dir, "a second signal")
         stopping = True
-        print("\nstopping: API, worker, Temporal, SMTP, HR inbox ...", flush=True)
+        print(
+            "\nstopping: codec server, API, worker, Temporal, SMTP, HR inbox, OIDC ...",
+            flush=True,
+        )
         stack.cancel()
         loop.call_later(STOP_LIMIT_SECONDS, _exit_now, var_dir, "the stop took too long")
 
@@ -66,6 +76,13 @@ async def run_embedded_stack(ports: EmbeddedPorts, var_dir: Path = VAR_DIR) -> N
 async def _run(ports: EmbeddedPorts, var_dir: Path) -> None:
     kept = await asyncio.to_thread(dev_secrets, var_dir)
     inbox = HrisInbox(key_from_secret(kept["hris_webhook_secret"]), directory=var_dir / "hris")
+    with run_oidc_provider(host="127.0.0.1", port=ports.oidc):
+        await _run_services(ports, var_dir, kept, inbox)
+
+
+async def _run_services(
+    ports: EmbeddedPorts, var_dir: Path, kept: dict[str, str], inbox: HrisInbox
+) -> None:
     async with (
         Mailbox(hostname="127.0.0.1", port=ports.smtp, directory=var_dir / "mail") as mailbox,
         InboxServer(inbox, host="127.0.0.1", port=ports.inbox) as inbox_server,
@@ -80,9 +97,20 @@ async def _run(ports: EmbeddedPorts, var_dir: Path) -> None:
                 ),
                 API_STOP_SECONDS,
             ) as api_url,
+            _bounded_exit(
+                running_codec(
+                    settings,
+                    host="127.0.0.1",
+                    port=ports.codec,
+                    dev_ui_origins=ports.web_ui_origins,
+                ),
+                CODEC_STOP_SECONDS,
+            ) as codec_url,
         ):
             await ensure_retention_schedule_logged(client, settings)
-            _print_banner(ports, settings, var_dir, mailbox.port, api_url, dev_api_keys(kept))
+            _print_banner(
+                ports, settings, var_dir, mailbox.port, api_url, codec_url, dev_api_keys(kept)
+            )
             await asyncio.Event().wait()  # until a signal cancels the stack
 
 
@@ -115,6 +143,7 @@ def _print_banner(
     var_dir: Path,
     smtp_port: int,
     api_url: str,
+    codec_url: str,
     api_keys: dict[str, str],
 ) -> None:
     keys = "\n".join(f"    {role:<12}Authorization: Bearer {key}" for role, key in api_keys.items())
@@ -126,6 +155,14 @@ exitflow is up.
 {keys}
   Temporal        127.0.0.1:{ports.temporal}   (task queue {settings.task_queue})
   Web UI          http://127.0.0.1:{ports.ui}/namespaces/default/workflows
+                  payloads decrypted through the codec server, which lets this UI in
+                  without a key (development only: loopback, this UI's origin)
+  people (OIDC)   {settings.oidc_issuer}   (development provider; users hr.dev: HR, every
+                  job; ops.dev: operations). A person's token for the API and codec server:
+                    exitflow sign-in --user hr.dev
+  codec server    {codec_url}   (ops role; every decode audited: exitflow audit export)
+                  temporal workflow show --detailed -w interview-session-demo-1 \\
+                    --codec-endpoint {codec_url} --codec-auth "Bearer <ops key>"
   database        {settings.database_url}
   emails          {var_dir / "mail"}/*.eml   (SMTP 127.0.0.1:{smtp_port})
   HR webhooks     {var_dir / "hris"}/*.json  (signed, verified on arrival)

@@ -1,9 +1,11 @@
 """exitflow's relational store: tables, migrations, reads and writes, behind ``Store``.
 
 Code outside ``store/`` reaches the store through ``Store`` (``store.rights`` for data
-rights, ``store.contests`` for the review queue) and the names exported here.
+rights, ``store.contests`` for the review queue, ``store.keys`` for API keys) and the names
+exported here.
 """
 
+from store.api_keys import ApiKeys, KeyNameTaken, StoredKey
 from store.audit import AuditVerification
 from store.audit_export import AuditEntryView, AuditPage
 from store.contests import ContestPage, Contests, ReviewTask, StoredContest
@@ -15,6 +17,7 @@ from store.rights import CandidateRights
 from store.store import Store
 
 __all__ = [
+    "ApiKeys",
     "AuditEntryView",
     "AuditPage",
     "AuditVerification",
@@ -24,10 +27,12 @@ __all__ = [
     "Contests",
     "ExitPage",
     "InvalidCursor",
+    "KeyNameTaken",
     "ReviewTask",
     "RightsRefused",
     "SchemaRevision",
     "Store",
     "StoredContest",
     "StoredExit",
+    "StoredKey",
 ]

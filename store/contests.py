@@ -18,7 +18,7 @@ from contract.codes import ContestStatus
 from contract.sessions import ExitRecord, SessionView
 from store.paging import Pager
 from store.reads import read_session_view
-from store.tables import ContestRow
+from store.tables import ContestRow, SessionRow
 
 _PAGES = Pager(ContestRow.contested_at, ContestRow.contest_id, newest_first=False, max_limit=200)
 
@@ -38,6 +38,7 @@ class StoredContest(BaseModel):
     decided_at: datetime | None = None
     decided_by_id: str | None = None
     decided_by_name: str | None = None
+    decided_by_verified: bool = False
     decision_explanation: str | None = None
 
 
@@ -82,6 +83,7 @@ class Contests:
         status: ContestStatus | None = None,
         limit: int = 50,
         cursor: str | None = None,
+        jobs: frozenset[str] | None = None,
     ) -> ContestPage:
         """Review tasks, oldest contest first, filtered by status, one page at a time.
 
@@ -89,6 +91,7 @@ class Contests:
             status: Only contests in this status (``open`` is the review queue).
             limit: Page size, 1 to 200.
             cursor: ``next_cursor`` of the previous page.
+            jobs: Only contests of sessions for these jobs (an HR person's scope).
 
         Raises:
             ValueError: When ``limit`` is out of range.
@@ -97,6 +100,9 @@ class Contests:
         query = select(ContestRow)
         if status is not None:
             query = query.where(ContestRow.status == status.value)
+        if jobs is not None:
+            in_scope = select(SessionRow.session_id).where(SessionRow.job_id.in_(sorted(jobs)))
+            query = query.where(ContestRow.session_id.in_(in_scope))
         query = _PAGES.query(query, limit=limit, cursor=cursor)
         async with self._reads() as session:
             rows, next_cursor = _PAGES.cut((await session.scalars(query)).all(), limit=limit)

@@ -93,6 +93,7 @@ async def request_erasure(
         reason=request.reason,
         requested_by=request.actor.id,
         requested_by_name=request.actor.name,
+        requested_by_verified=request.actor.verified,
         requested_at=at,
     )
     session.add(row)
@@ -112,7 +113,12 @@ async def erase(session: AsyncSession, request_id: str, *, at: datetime) -> Eras
     if row.status != ErasureStatus.PENDING.value:
         return outcome(row)
     candidate_id = row.candidate_id
-    facts = {"candidate_id": candidate_id, "request_id": request_id, "actor_id": row.requested_by}
+    facts = {
+        "candidate_id": candidate_id,
+        "request_id": request_id,
+        "actor_id": row.requested_by,
+        "actor_verified": row.requested_by_verified,
+    }
     refused = await refusal(session, candidate_id)
     if refused is not None:
         row.status, row.completed_at, row.detail = ErasureStatus.REFUSED.value, at, refused.message
@@ -233,7 +239,9 @@ async def erasure_view(session: AsyncSession, request_id: str) -> ErasureView | 
         candidate_id=row.candidate_id,
         status=ErasureStatus(row.status),
         reason=row.reason,
-        requested_by=Actor(id=row.requested_by, name=row.requested_by_name),
+        requested_by=Actor(
+            id=row.requested_by, name=row.requested_by_name, verified=row.requested_by_verified
+        ),
         requested_at=row.requested_at,
         completed_at=row.completed_at,
         counts=ScrubCounts.model_validate(row.counts) if row.counts is not None else None,

@@ -77,6 +77,7 @@ async def set_hold(
             reason=request.reason,
             set_by=request.actor.id,
             set_by_name=request.actor.name,
+            set_by_verified=request.actor.verified,
             set_at=at,
         )
     )
@@ -88,7 +89,12 @@ async def set_hold(
         type=HOLD_SET,
         at=at,
         candidate_id=candidate_id,
-        facts={"candidate_id": candidate_id, "hold_id": hold_id, "actor_id": request.actor.id},
+        facts={
+            "candidate_id": candidate_id,
+            "hold_id": hold_id,
+            "actor_id": request.actor.id,
+            "actor_verified": request.actor.verified,
+        },
     )
     return True
 
@@ -110,6 +116,7 @@ async def lift_hold(
         )
     row.lifted_by = request.actor.id
     row.lifted_by_name = request.actor.name
+    row.lifted_by_verified = request.actor.verified
     row.lifted_at = at
     row.lift_reason = request.reason
     await session.flush()
@@ -119,19 +126,28 @@ async def lift_hold(
         type=HOLD_LIFTED,
         at=at,
         candidate_id=candidate_id,
-        facts={"candidate_id": candidate_id, "hold_id": row.hold_id, "actor_id": request.actor.id},
+        facts={
+            "candidate_id": candidate_id,
+            "hold_id": row.hold_id,
+            "actor_id": request.actor.id,
+            "actor_verified": request.actor.verified,
+        },
     )
 
 
 def _hold(row: LitigationHoldRow) -> Hold:
     lifted_by = None
     if row.lifted_by is not None:
-        lifted_by = Actor(id=row.lifted_by, name=row.lifted_by_name or row.lifted_by)
+        lifted_by = Actor(
+            id=row.lifted_by,
+            name=row.lifted_by_name or row.lifted_by,
+            verified=row.lifted_by_verified,
+        )
     return Hold(
         hold_id=row.hold_id,
         candidate_id=row.candidate_id,
         reason=row.reason,
-        set_by=Actor(id=row.set_by, name=row.set_by_name),
+        set_by=Actor(id=row.set_by, name=row.set_by_name, verified=row.set_by_verified),
         set_at=row.set_at,
         lifted_by=lifted_by,
         lifted_at=row.lifted_at,

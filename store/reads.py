@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -60,6 +60,7 @@ class StoredExit(BaseModel):
     notice_text: str | None = None
     actor_id: str | None = None
     actor_name: str | None = None
+    actor_verified: bool = False
     fault_cause: str | None = None
     fault_detail: str | None = None
     client_ip: str | None = None
@@ -74,7 +75,7 @@ class StoredExit(BaseModel):
     def to_record(self) -> ExitRecord:
         """The exit in the shape the workflow and the API use."""
         actor = (
-            Actor(id=self.actor_id, name=self.actor_name)
+            Actor(id=self.actor_id, name=self.actor_name, verified=self.actor_verified)
             if self.actor_id and self.actor_name
             else None
         )
@@ -215,6 +216,7 @@ async def list_exits(
     until: datetime | None,
     limit: int,
     cursor: str | None,
+    jobs: frozenset[str] | None = None,
 ) -> ExitPage:
     """One page of exits, newest first, as :meth:`store.Store.list_exits` describes.
 
@@ -225,10 +227,13 @@ async def list_exits(
         until: Only exits strictly before this time.
         limit: Page size.
         cursor: ``next_cursor`` of the previous page.
+        jobs: Only exits from these jobs; None: every job.
     """
     query = select(ExitRow).where(
         *(column == str(value) for column, value in equal_to.items() if value is not None)
     )
+    if jobs is not None:
+        query = query.where(ExitRow.job_id.in_(sorted(jobs)) if jobs else false())
     if since is not None:
         query = query.where(ExitRow.at >= since)
     if until is not None:
@@ -236,3 +241,11 @@ async def list_exits(
     query = _EXIT_PAGES.query(query, limit=limit, cursor=cursor)
     rows, next_cursor = _EXIT_PAGES.cut((await session.scalars(query)).all(), limit=limit)
     return ExitPage(items=[StoredExit.model_validate(row) for row in rows], next_cursor=next_cursor)
+
+
+async def session_job(session: AsyncSession, session_id: str) -> str | None:
+    """The job of the recorded session ``session_id``, or None."""
+    job: str | None = await session.scalar(
+        select(SessionRow.job_id).where(SessionRow.session_id == session_id)
+    )
+    return job

@@ -141,7 +141,14 @@ async def _restore_downstream(session: AsyncSession, event: SessionEvent) -> Non
 async def _upsert_contest(session: AsyncSession, dialect: str, values: Values) -> None:
     """Insert the contest, or move a stored open one to its decision (never back)."""
     stmt = insert(dialect, ContestRow).values(**values)
-    decision = ("status", "decided_at", "decided_by_id", "decided_by_name", "decision_explanation")
+    decision = (
+        "status",
+        "decided_at",
+        "decided_by_id",
+        "decided_by_name",
+        "decided_by_verified",
+        "decision_explanation",
+    )
     stmt = stmt.on_conflict_do_update(
         index_elements=["contest_id"],
         set_={key: stmt.excluded[key] for key in decision},

@@ -93,6 +93,7 @@ def exit_values(event: SessionEvent, record: ExitRecord) -> Values:
         "notice_text": record.notice_text,
         "actor_id": record.actor.id if record.actor else None,
         "actor_name": record.actor.name if record.actor else None,
+        "actor_verified": record.actor.verified if record.actor else False,
         "fault_cause": str(fault.cause) if fault is not None and fault.cause else None,
         "fault_detail": fault.detail if fault is not None else None,
         "client_ip": client.ip if client else None,
@@ -156,6 +157,7 @@ def contest_values(event: SessionEvent) -> Values | None:
         "decided_at": contest.decided_at,
         "decided_by_id": contest.decided_by.id if contest.decided_by else None,
         "decided_by_name": contest.decided_by.name if contest.decided_by else None,
+        "decided_by_verified": contest.decided_by.verified if contest.decided_by else False,
         "decision_explanation": contest.decision_explanation,
     }
 

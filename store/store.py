@@ -15,15 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from contract.codes import EventType, SessionStatus
 from contract.events import DeliveryOutcome, DownstreamChange, LastSeen, SessionEvent
 from contract.sessions import ClientInfo, SessionView
-from store import delivery_rows, erasure, liveness, migrations, recording
+from store import access_audit, delivery_rows, erasure, liveness, migrations, recording
 from store.anonymise import anonymised_at, keep_anonymised
+from store.api_keys import ApiKeys
 from store.audit import AuditVerification
-from store.audit_entries import walk_chain
+from store.audit_entries import lock_chain, walk_chain
 from store.audit_export import AuditPage, read_entries
 from store.contests import Contests
 from store.engine import DEFERRED_BEGIN, create_engine
 from store.group_commit import GroupCommit
-from store.reads import ExitPage, SchemaRevision, list_exits, read_session_view
+from store.reads import ExitPage, SchemaRevision, list_exits, read_session_view, session_job
 from store.rights import CandidateRights
 from store.tables import ExitRow
 
@@ -38,7 +39,8 @@ class Store:
     Create it with ``Store.from_url``, call ``create_schema`` once, share it between
     coroutines (each call uses its own session) and ``dispose`` it at shutdown. It is the
     store's one front door: sessions, exits, deliveries and the audit chain are its
-    methods; candidate data rights are ``rights``, the contest review queue ``contests``.
+    methods; candidate data rights are ``rights``, the contest review queue ``contests``,
+    API keys made at run time ``keys``.
     Every method takes its second and later arguments by keyword.
     """
 
@@ -57,6 +59,7 @@ class Store:
         self._delivery_notes = GroupCommit(self._note_deliveries, gather_seconds=0)
         self._rights = CandidateRights(engine)
         self._contests = Contests(self._read_sessions)
+        self._keys = ApiKeys(engine)
 
     @classmethod
     def from_url(cls, url: str) -> Store:
@@ -81,6 +84,11 @@ class Store:
     def contests(self) -> Contests:
         """HR's review queue: contests of terminations, each with its session's record."""
         return self._contests
+
+    @property
+    def keys(self) -> ApiKeys:
+        """API keys made at run time (``exitflow keys``): hashed, revocable, last use kept."""
+        return self._keys
 
     async def create_schema(self, revision: str = "head") -> None:
         """Upgrade the schema with its migrations; safe to call from many processes at once.
@@ -221,6 +229,34 @@ class Store:
                 session, candidate_id=candidate_id, session_id=session_id, after=after, limit=limit
             )
 
+    async def record_decode(
+        self,
+        *,
+        reader: dict[str, str],
+        namespace: str,
+        session_ids: list[str],
+        sessions_unlisted: int = 0,
+        window: tuple[datetime, datetime],
+        at: datetime,
+    ) -> bool:
+        """Audit that ``reader`` decoded payloads (of ``session_ids``, where they showed);
+        one entry per reader, sessions and ``window``: see :mod:`store.access_audit`.
+
+        Returns:
+            True when this call wrote the entry, False when its window already had it.
+        """
+        async with self._sessions() as session, session.begin():
+            await lock_chain(session, self._dialect)
+            return await access_audit.record_decode(
+                session,
+                reader=reader,
+                namespace=namespace,
+                session_ids=session_ids,
+                sessions_unlisted=sessions_unlisted,
+                window=window,
+                at=at,
+            )
+
     async def is_anonymised(self, session_id: str) -> bool:
         """Whether the session's personal data was erased or aged out of the store."""
         async with self._read_sessions() as session:
@@ -243,6 +279,7 @@ class Store:
         until: datetime | None = None,
         limit: int = 50,
         cursor: str | None = None,
+        jobs: frozenset[str] | None = None,
     ) -> ExitPage:
         """Exits newest first, filtered, one page at a time.
 
@@ -256,6 +293,7 @@ class Store:
             until: Only exits strictly before this time.
             limit: Page size, 1 to 500.
             cursor: ``next_cursor`` of the previous page.
+            jobs: Only exits from these jobs (an HR person's scope); None: every job.
 
         Raises:
             ValueError: When ``limit`` is out of range.
@@ -270,5 +308,16 @@ class Store:
         }
         async with self._read_sessions() as session:
             return await list_exits(
-                session, equal_to=equal_to, since=since, until=until, limit=limit, cursor=cursor
+                session,
+                equal_to=equal_to,
+                since=since,
+                until=until,
+                limit=limit,
+                cursor=cursor,
+                jobs=jobs,
             )
+
+    async def session_job(self, session_id: str) -> str | None:
+        """The job a recorded session is for; None when the store does not know it."""
+        async with self._read_sessions() as session:
+            return await session_job(session, session_id)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -179,6 +180,7 @@ class ExitRow(Base):
     notice_text: Mapped[str | None] = mapped_column(Text)
     actor_id: Mapped[str | None]
     actor_name: Mapped[str | None] = mapped_column(String(200))
+    actor_verified: Mapped[bool] = mapped_column(server_default=false())
     fault_cause: Mapped[str | None] = mapped_column(String(32), index=True)
     fault_detail: Mapped[str | None] = mapped_column(Text)
     client_ip: Mapped[str | None] = mapped_column(String(64))
@@ -266,6 +268,7 @@ class ContestRow(Base):
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[str | None]
     decided_by_name: Mapped[str | None] = mapped_column(String(200))
+    decided_by_verified: Mapped[bool] = mapped_column(server_default=false())
     decision_explanation: Mapped[str | None] = mapped_column(Text)
 
 
@@ -354,9 +357,11 @@ class LitigationHoldRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     set_by: Mapped[str]
     set_by_name: Mapped[str] = mapped_column(String(200))
+    set_by_verified: Mapped[bool] = mapped_column(server_default=false())
     set_at: Mapped[datetime]
     lifted_by: Mapped[str | None]
     lifted_by_name: Mapped[str | None] = mapped_column(String(200))
+    lifted_by_verified: Mapped[bool] = mapped_column(server_default=false())
     lifted_at: Mapped[datetime | None]
     lift_reason: Mapped[str | None] = mapped_column(Text)
 
@@ -372,8 +377,28 @@ class ErasureRequestRow(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     requested_by: Mapped[str]
     requested_by_name: Mapped[str] = mapped_column(String(200))
+    requested_by_verified: Mapped[bool] = mapped_column(server_default=false())
     requested_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
     counts: Mapped[dict[str, Any] | None]
     session_ids: Mapped[list[Any] | None]
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class ApiKeyRow(Base):
+    """An API key made at run time (``exitflow keys``): its name, role and times, never the secret.
+
+    ``secret_hash`` is the SHA-256 of the secret. A revoked key keeps its row, so its name
+    stays taken and the audit chain's entries about it name one key only.
+    """
+
+    __tablename__ = "api_keys"
+    __table_args__ = (Index("uq_api_keys_secret_hash", "secret_hash", unique=True),)
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

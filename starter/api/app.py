@@ -23,7 +23,7 @@ from starter.api import (
     stuck_steps,
 )
 from starter.api.access import AccessLog
-from starter.api.auth import parse_api_keys
+from starter.api.auth import VerifyPeople, parse_api_keys
 from starter.api.body_limit import BodyLimit, document_body_refusals
 from starter.api.deps import ApiState
 from starter.api.errors import install_error_handlers
@@ -63,19 +63,23 @@ def create_app(
             to (``exitflow up`` only: in production the interview platform serves them).
 
     Raises:
-        ValueError: When ``EXITFLOW_API_KEYS`` is not ``role:key,role:key``, or candidate
-            pages are asked for without ``EXITFLOW_RESUME_TOKEN_SECRET``.
+        ValueError: When ``EXITFLOW_API_KEYS`` is not ``role:key,role:key``, candidate
+            pages are asked for without ``EXITFLOW_RESUME_TOKEN_SECRET``, or an OIDC issuer
+            is set without an audience.
     """
     if candidate_pages and settings.resume_token_secret is None:
         # The signed token is the pages' only credential: without the secret none can be
         # checked before a page shows the session's work.
         raise ValueError("the candidate pages need EXITFLOW_RESUME_TOKEN_SECRET")
+    people = VerifyPeople(settings)
     app = FastAPI(
         title="exitflow",
         version="1.0.0",
         description=_DESCRIPTION,
         dependencies=[Depends(refuse_non_i_json)],
+        lifespan=people,
     )
+    app.state.verifier = people.verifier
     queue = task_queue or settings.task_queue
     client = with_request_ids(client)
     keys = settings.api_keys.get_secret_value() if settings.api_keys else None

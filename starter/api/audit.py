@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from contract.sessions import SESSION_ID_PATTERN
+from contract.sessions import IDENTIFIER_PATTERN, MAX_ID_LENGTH, SESSION_ID_PATTERN
 from starter.api.auth import allowed
 from starter.api.deps import State
 from starter.api.docs import error_responses
@@ -39,9 +39,11 @@ async def verify(state: State) -> AuditVerification:
 async def entries(
     state: State,
     candidate_id: Annotated[
-        str | None, Query(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@/-]+$")
+        str | None, Query(min_length=1, max_length=MAX_ID_LENGTH, pattern=IDENTIFIER_PATTERN)
     ] = None,
-    session_id: Annotated[str | None, Query(pattern=SESSION_ID_PATTERN)] = None,
+    session_id: Annotated[
+        str | None, Query(max_length=MAX_ID_LENGTH, pattern=SESSION_ID_PATTERN)
+    ] = None,
     after: Annotated[int, Query(ge=0, le=2**62, description="A next_after.")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
 ) -> AuditPage:

@@ -20,10 +20,11 @@ from contract.data_rights import (
     LiftHoldInput,
     erasure_workflow_id,
 )
-from starter.api.auth import ApiError, allowed
+from starter.api.auth import ApiError, Caller, allowed
 from starter.api.deps import State
 from starter.api.docs import error_responses, examples
 from starter.api.errors import ErrorResponse
+from starter.api.scope import ErasureRequest, HoldRequest, LiftHoldRequest, acted, require_every_job
 from store import RightsRefused
 from workflows.erasure import CandidateErasureWorkflow
 
@@ -87,8 +88,9 @@ _HOLD_SET_RESPONSES[200] = {
     responses=error_responses(401, 403, 422),
     **_HR,
 )
-async def get_hold(state: State, candidate_id: CandidateId) -> HoldStatus:
+async def get_hold(state: State, reader: Caller, candidate_id: CandidateId) -> HoldStatus:
     """Whether the candidate is held now, and every hold they had, newest first."""
+    require_every_job(reader)
     return await state.store.rights.hold_status(candidate_id)
 
 
@@ -102,12 +104,15 @@ async def get_hold(state: State, candidate_id: CandidateId) -> HoldStatus:
 )
 async def set_hold(
     state: State,
+    reader: Caller,
     candidate_id: CandidateId,
     response: Response,
-    request: Annotated[HoldInput, Body(openapi_examples=_HOLD_EXAMPLES)],
+    request: Annotated[HoldRequest, Body(openapi_examples=_HOLD_EXAMPLES)],
 ) -> HoldStatus:
     """Hold the candidate's data: retention skips it and erasure is refused until lifted."""
-    status, created = await state.store.rights.set_hold(candidate_id, request=request)
+    require_every_job(reader)
+    hold = acted(HoldInput, request, reader)
+    status, created = await state.store.rights.set_hold(candidate_id, request=hold)
     if not created:
         response.status_code = 200
     return status
@@ -123,12 +128,15 @@ async def set_hold(
 )
 async def lift_hold(
     state: State,
+    reader: Caller,
     candidate_id: CandidateId,
-    request: Annotated[LiftHoldInput, Body(openapi_examples=_LIFT_EXAMPLES)],
+    request: Annotated[LiftHoldRequest, Body(openapi_examples=_LIFT_EXAMPLES)],
 ) -> HoldStatus:
     """Lift the active hold; it stays in the history with who lifted it and when."""
+    require_every_job(reader)
+    lift = acted(LiftHoldInput, request, reader)
     try:
-        return await state.store.rights.lift_hold(candidate_id, request=request)
+        return await state.store.rights.lift_hold(candidate_id, request=lift)
     except RightsRefused as err:
         raise _refused(err) from err
 
@@ -150,8 +158,9 @@ async def lift_hold(
 )
 async def request_erasure(
     state: State,
+    reader: Caller,
     candidate_id: CandidateId,
-    request: Annotated[ErasureInput, Body(openapi_examples=_ERASURE_EXAMPLES)],
+    request: Annotated[ErasureRequest, Body(openapi_examples=_ERASURE_EXAMPLES)],
 ) -> ErasureView:
     """Accept the request and start carrying it out; poll ``GET /v1/erasures/{id}``.
 
@@ -160,8 +169,10 @@ async def request_erasure(
     change. When done, a signed ``candidate.erased`` webhook tells the HR system. While a
     request is pending, asking again returns it.
     """
+    require_every_job(reader)
+    erasure = acted(ErasureInput, request, reader)
     try:
-        view, _ = await state.store.rights.request_erasure(candidate_id, request=request)
+        view, _ = await state.store.rights.request_erasure(candidate_id, request=erasure)
     except RightsRefused as err:
         raise _refused(err) from err
     # A request left pending by an earlier failed start is started again here.
@@ -184,8 +195,9 @@ async def request_erasure(
     | _refusal(404, "erasure_not_found", "No erasure request has this id.", "No such erasure."),
     **_HR,
 )
-async def get_erasure(state: State, request_id: RequestId) -> ErasureView:
+async def get_erasure(state: State, reader: Caller, request_id: RequestId) -> ErasureView:
     """``pending``, ``completed`` (with counts and the webhook's outcome) or ``refused``."""
+    require_every_job(reader)
     view = await state.store.rights.erasure(request_id)
     if view is None:
         raise ApiError(

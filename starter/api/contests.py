@@ -22,17 +22,24 @@ from contract.contests import (
     ContestInput,
     ContestReceipt,
 )
+from contract.sessions import IDENTIFIER_PATTERN, MAX_ID_LENGTH
+from identity.principal import Principal
 from sessions.refusals import SessionRefused
-from starter.api.auth import allowed, invalid_field
+from starter.api.auth import Caller, allowed, invalid_field
 from starter.api.deps import ApiState, SessionId, State
 from starter.api.docs import error_responses, examples
+from starter.api.scope import ContestDecisionRequest, acted
 from store import ContestPage, InvalidCursor, ReviewTask, StoredContest
 
 router = APIRouter(tags=["contests"])
 
 ContestId = Annotated[
     str,
-    Path(pattern=r"^[A-Za-z0-9._:@/-]{1,128}$", description="The contest's id, from its task."),
+    Path(
+        max_length=MAX_ID_LENGTH,
+        pattern=IDENTIFIER_PATTERN,
+        description="The contest's id, from its task.",
+    ),
 ]
 
 CONTEST_EXAMPLES = examples(
@@ -90,13 +97,16 @@ async def contest(
 )
 async def contests(
     state: State,
+    reader: Caller,
     status: Annotated[ContestStatus | None, Query(description="open: the review queue")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=512, description="A next_cursor.")] = None,
 ) -> ContestPage:
     """One page of review tasks: contest, statement, termination notice, session and segments."""
     try:
-        return await state.store.contests.list_tasks(status=status, limit=limit, cursor=cursor)
+        return await state.store.contests.list_tasks(
+            status=status, limit=limit, cursor=cursor, jobs=reader.jobs
+        )
     except InvalidCursor as err:
         raise invalid_field("cursor", "cursor is not a next_cursor this API handed out.") from err
 
@@ -108,9 +118,9 @@ async def contests(
     responses=error_responses(401, 403, 404, 422, 503),
     **allowed("hr"),
 )
-async def contest_task(state: State, contest_id: ContestId) -> ReviewTask:
+async def contest_task(state: State, reader: Caller, contest_id: ContestId) -> ReviewTask:
     """The review task of one contest."""
-    return await state.store.contests.review_task(await _stored(state, contest_id))
+    return await state.store.contests.review_task(await _stored(state, reader, contest_id))
 
 
 @router.post(
@@ -122,8 +132,9 @@ async def contest_task(state: State, contest_id: ContestId) -> ReviewTask:
 )
 async def decide(
     state: State,
+    reader: Caller,
     contest_id: ContestId,
-    decision: Annotated[ContestDecision, Body(openapi_examples=DECISION_EXAMPLES)],
+    decision: Annotated[ContestDecisionRequest, Body(openapi_examples=DECISION_EXAMPLES)],
 ) -> ContestReceipt:
     """Decide the contest; the candidate is told, and an overturn reopens the interview.
 
@@ -131,13 +142,17 @@ async def decide(
     (``resume_deadline``); the resume link goes to the candidate. A contest already
     decided is 409.
     """
-    stored = await _stored(state, contest_id)
-    request = ContestDecisionInput(contest_id=contest_id, **decision.model_dump())
+    stored = await _stored(state, reader, contest_id)
+    acted_decision = acted(ContestDecision, decision, reader)
+    request = ContestDecisionInput(contest_id=contest_id, **dict(acted_decision))
     return await state.sessions.decide_contest(stored.session_id, request)
 
 
-async def _stored(state: ApiState, contest_id: str) -> StoredContest:
+async def _stored(state: ApiState, reader: Principal, contest_id: str) -> StoredContest:
     stored = await state.store.contests.find(contest_id)
+    if stored is not None and reader.jobs is not None:
+        job = await state.store.session_job(stored.session_id)
+        stored = stored if reader.may_see_job(job) else None
     if stored is None:
         raise SessionRefused(ErrorCode.CONTEST_NOT_FOUND, "No contest has this id.")
     return stored

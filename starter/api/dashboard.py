@@ -13,9 +13,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from identity.principal import Principal
 from reports import ReportTimeout
 from reports.dashboard import dashboard_page
-from starter.api.auth import ApiError, authorize, invalid_field
+from starter.api.auth import ApiError, authenticate, invalid_field
 from starter.api.deps import State
 from starter.api.query_times import in_utc
 from starter.api.reports import report_filter, report_timeout
@@ -24,7 +25,7 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
 _REALM = 'Basic realm="exitflow reports", charset="UTF-8"'
 
 
-def require_hr(request: Request) -> None:
+async def require_hr(request: Request) -> Principal:
     """Admit a Bearer hr key, or HTTP Basic with the hr key as password; else ask for one.
 
     Raises:
@@ -33,7 +34,9 @@ def require_hr(request: Request) -> None:
     scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
     basic = scheme.lower() == "basic"
     try:
-        authorize(request, ("hr",), key=_basic_password(credentials) if basic else None)
+        return await authenticate(
+            request, ("hr",), token=_basic_password(credentials) if basic else None
+        )
     except ApiError as err:
         if err.status != 401:
             raise
@@ -78,9 +81,9 @@ async def dashboard(
     job_id: Annotated[str | None, Query(max_length=128)] = None,
 ) -> HTMLResponse:
     """Funnel, reasons, fault causes and interviewer comparison for the window and job."""
-    require_hr(request)
+    reader = await require_hr(request)
     where = report_filter(
-        since=_when("since", since), until=_when("until", until), job_id=job_id or None
+        reader, since=_when("since", since), until=_when("until", until), job_id=job_id or None
     )
     try:
         page = await dashboard_page(

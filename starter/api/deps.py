@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from temporalio.client import Client
 
-from contract.sessions import SESSION_ID_PATTERN
+from contract.sessions import MAX_ID_LENGTH, SESSION_ID_PATTERN
 from reports.registry import DEFAULT_TIMEOUT_SECONDS
 from sessions.client import SessionClient
 from sessions.link_tokens import LinkTokens
@@ -48,8 +48,9 @@ State = Annotated[ApiState, Depends(_state)]
 SessionId = Annotated[
     str,
     Path(
+        max_length=MAX_ID_LENGTH,
         pattern=SESSION_ID_PATTERN,
-        description="The platform's session id (1-128 chars of A-Za-z0-9._:-).",
+        description="The platform's session id (1-128 chars of A-Za-z0-9._:-, not dots only).",
         examples=["s-20240510-0042"],
     ),
 ]

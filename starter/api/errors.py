@@ -19,7 +19,7 @@ from temporalio.service import RPCError
 
 from contract.codes import ErrorCode
 from sessions.refusals import SessionRefused
-from starter.api.auth import ApiError, authorize
+from starter.api.auth import ApiError, authenticate
 from starter.api.session_busy import is_temporal_busy, session_busy
 
 log = structlog.get_logger()
@@ -96,7 +96,7 @@ async def _invalid_request(request: Request, err: Exception) -> JSONResponse:
     roles = _route_roles(request)
     if roles is not None:
         try:
-            authorize(request, roles)
+            await authenticate(request, roles)
         except ApiError as refused:
             return await _api_error(request, refused)
     if any(item.get("type") == "json_invalid" for item in err.errors()):

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from contract.codes import ExitKind
-from starter.api.auth import allowed, invalid_field
+from starter.api.auth import Caller, allowed, invalid_field
 from starter.api.deps import State
 from starter.api.docs import error_responses
 from starter.api.query_times import QueryTime
@@ -27,6 +27,7 @@ _Id = Annotated[str | None, Query(max_length=128)]
 )
 async def list_exits(
     state: State,
+    reader: Caller,
     kind: Annotated[ExitKind | None, Query()] = None,
     job_id: _Id = None,
     reason_code: Annotated[str | None, Query(max_length=64)] = None,
@@ -36,7 +37,9 @@ async def list_exits(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=512, description="A next_cursor.")] = None,
 ) -> ExitPage:
-    """One page of exits; pass ``next_cursor`` back as ``cursor`` for the next page."""
+    """One page of exits; pass ``next_cursor`` back as ``cursor`` for the next page.
+
+    An HR person sees the exits of the jobs in their scope only."""
     try:
         return await state.store.list_exits(
             kind=kind,
@@ -47,6 +50,7 @@ async def list_exits(
             until=until,
             limit=limit,
             cursor=cursor,
+            jobs=reader.jobs,
         )
     except InvalidCursor as err:
         raise invalid_field("cursor", "cursor is not a next_cursor this API handed out.") from err

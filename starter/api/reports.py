@@ -26,7 +26,7 @@ from reports import (
     run_report,
 )
 from reports.rendering import json_bytes
-from starter.api.auth import ApiError, allowed, invalid_field
+from starter.api.auth import ApiError, Caller, allowed, invalid_field
 from starter.api.deps import State
 from starter.api.docs import error_responses
 from starter.api.errors import ErrorResponse
@@ -37,14 +37,16 @@ _Model = TypeVar("_Model", bound=BaseModel)
 
 
 def report_filter(
+    reader: Caller,
     since: Annotated[QueryTime | None, Query(description="From this time (inclusive).")] = None,
     until: Annotated[QueryTime | None, Query(description="Up to this time (exclusive).")] = None,
     job_id: Annotated[str | None, Query(max_length=128, description="One job only.")] = None,
 ) -> ReportFilter:
-    """The window and job of a report, read from the query string (no offset means UTC)."""
+    """The window and job of a report, read from the query string (no offset means UTC),
+    kept to the reader's jobs: a job out of their scope gives an empty report."""
     if since is not None and until is not None and since >= until:
         raise invalid_field("until", "until must be later than since.")
-    return _from_query(ReportFilter, since=since, until=until, job_id=job_id)
+    return _from_query(ReportFilter, since=since, until=until, job_id=job_id, jobs=reader.jobs)
 
 
 def _from_query(model: type[_Model], **values: Any) -> _Model:

@@ -26,7 +26,7 @@ from contract.sessions import (
 from sessions.client import read_session_view
 from sessions.refusals import SessionRefused
 from sessions.start import start_session, stored_start
-from starter.api.auth import allowed
+from starter.api.auth import Caller, allowed
 from starter.api.deps import ApiState, SessionId, State
 from starter.api.docs import (
     FAULT_EXAMPLES,
@@ -38,6 +38,7 @@ from starter.api.docs import (
     WITHDRAW_EXAMPLES,
     error_responses,
 )
+from starter.api.scope import TerminateRequest, acted, not_found, require_session_in_scope
 from starter.api.session_busy import SessionUpdateGate
 
 log = structlog.get_logger()
@@ -251,11 +252,18 @@ async def complete(state: State, session_id: SessionId) -> SessionView:
 )
 async def terminate(
     state: State,
+    reader: Caller,
     session_id: SessionId,
-    request: Annotated[TerminateInput, Body(openapi_examples=TERMINATE_EXAMPLES)],
+    request: Annotated[TerminateRequest, Body(openapi_examples=TERMINATE_EXAMPLES)],
 ) -> ExitReceipt:
-    """Stop the interview; the receipt carries the ``notice_text`` sent to the candidate."""
-    return await state.sessions.terminate(session_id, request)
+    """Stop the interview; the receipt carries the ``notice_text`` sent to the candidate.
+
+    A signed-in person is the actor (``verified: true``); with an API key the body's
+    ``actor`` is recorded as ``verified: false``. An HR person may terminate only sessions
+    of the jobs in their scope (others are 404).
+    """
+    await require_session_in_scope(state, reader, session_id)
+    return await state.sessions.terminate(session_id, acted(TerminateInput, request, reader))
 
 
 @router.get(
@@ -265,6 +273,10 @@ async def terminate(
     responses=error_responses(401, 403, 404, 422, 503),
     **allowed(),
 )
-async def get_session(state: State, session_id: SessionId) -> SessionView:
-    """Where the session stands, with every saved segment and its exits."""
-    return await read_session_view(state.sessions, state.store, session_id)
+async def get_session(state: State, reader: Caller, session_id: SessionId) -> SessionView:
+    """Where the session stands, with every saved segment and its exits (for an HR person,
+    only sessions of the jobs in their scope; others are 404)."""
+    view = await read_session_view(state.sessions, state.store, session_id)
+    if not reader.may_see_job(view.job_id):
+        raise not_found()
+    return view

@@ -29,7 +29,7 @@ from temporalio.service import RPCError
 
 from contract.codes import ErrorCode, SessionStatus
 from contract.contests import ContestInput
-from contract.sessions import SESSION_ID_PATTERN, ResumeInput
+from contract.sessions import MAX_ID_LENGTH, SESSION_ID_PATTERN, ResumeInput
 from sessions.client import read_session_view
 from sessions.link_tokens import LinkTokens
 from sessions.refusals import SessionRefused
@@ -231,10 +231,14 @@ def _fields(values: Mapping[str, str], *names: str) -> list[str]:
             raise _Unusable(name, "is empty: say in your own words why the decision is wrong.")
         if not value:
             raise _Unusable(name, "is missing: open the link from your email again.")
-        if name == "session_id" and not re.fullmatch(SESSION_ID_PATTERN, value):
+        if name == "session_id" and not _is_session_id(value):
             raise _Unusable(name, "is not a session id: open the link from your email again.")
         found.append(value)
     return found
+
+
+def _is_session_id(value: str) -> bool:
+    return len(value) <= MAX_ID_LENGTH and re.fullmatch(SESSION_ID_PATTERN, value) is not None
 
 
 async def _form_fields(request: Request) -> dict[str, str]:

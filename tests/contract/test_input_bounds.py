@@ -154,3 +154,26 @@ def test_questions_correct_beyond_answered_names_the_field() -> None:
     body = {"stage": "x", "segment_id": "s", "kind": "assessment", "questions_answered": 1}
 
     assert _refused(SegmentInput, {**body, "questions_correct": 2}) == ["questions_correct"]
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("session_id", "."),
+        ("session_id", ".."),
+        ("session_id", "s" * 129),
+        ("candidate__id", ".."),
+        ("job__id", "."),
+        ("interviewer_id", "..."),
+    ],
+)
+def test_ids_of_dots_only_or_too_long_are_refused(path: str, value: str) -> None:
+    """An id of dots only could never be addressed (a URL drops ``.`` and ``..`` as dot
+    segments), so it is refused at the start, naming the field."""
+    assert _refused(StartSession, _start(**{path: value})) == [path.replace("__", ".")]
+
+
+@pytest.mark.parametrize("value", ["a.", ".a", "..a..", "s-20240510.0042", "x" * 128])
+def test_ids_with_dots_beside_other_characters_are_kept(value: str) -> None:
+    """Dots stay allowed wherever the id has another character too."""
+    assert StartSession.model_validate(_start(session_id=value)).session_id == value

@@ -60,7 +60,7 @@ def _pattern(regex: str) -> st.SearchStrategy[str]:
     return st.from_regex(regex, fullmatch=True)
 
 
-_IDS = _pattern(r"[A-Za-z0-9._:@/-]{1,40}")
+_IDS = _pattern(r"[A-Za-z0-9._:@/-]{0,20}[A-Za-z0-9_:@/-][A-Za-z0-9._:@/-]{0,19}")
 _STAGES = _pattern(r"[A-Za-z0-9_.-]{1,64}")
 _EMAILS = st.builds(
     "{}.{}@{}.{}".format,
@@ -141,7 +141,7 @@ def _policies(draw: st.DrawFn) -> dict[str, Any]:
 
 _STARTS = _fields(
     {
-        "session_id": _pattern(r"[A-Za-z0-9._:-]{1,128}"),
+        "session_id": _pattern(r"[A-Za-z0-9._:-]{0,64}[A-Za-z0-9_:-][A-Za-z0-9._:-]{0,63}"),
         "candidate": _CANDIDATES,
         "job": _JOBS,
         "interviewer_id": _IDS,

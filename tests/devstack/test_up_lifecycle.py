@@ -4,6 +4,7 @@ its Temporal dev server neither outlives it nor gets attached to by the next ``u
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import signal
@@ -70,8 +71,8 @@ class Up:
 
 @pytest.fixture
 def ports() -> EmbeddedPorts:
-    """Five free ports for one stack."""
-    sockets = [socket.socket() for _ in range(5)]
+    """Free ports for one stack, one per service."""
+    sockets = [socket.socket() for _ in dataclasses.fields(EmbeddedPorts)]
     for probe in sockets:
         probe.bind(("127.0.0.1", 0))
     found = [probe.getsockname()[1] for probe in sockets]
@@ -210,6 +211,8 @@ def _port_options(ports: EmbeddedPorts) -> list[str]:
         f"--smtp-port={ports.smtp}",
         f"--inbox-port={ports.inbox}",
         f"--api-port={ports.api}",
+        f"--codec-port={ports.codec}",
+        f"--oidc-port={ports.oidc}",
     ]
 
 

@@ -18,21 +18,25 @@ from config.payload_keys import new_payload_key, parse_payload_keys
 from runtime.codec import ENCODING, KEY_ID, EncryptionCodec
 from starter import codec_command, codec_server
 from starter.codec_server import create_codec_app
+from store import Store
 from tests.starter.api.helpers import HR, KEYS, OPS, PLATFORM
 
 UI_ORIGIN = "http://localhost:8233"
 PAYLOAD_KEYS = new_payload_key("k1")
 
 
-@pytest.fixture
-async def codec_http() -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client on the codec server, configured with one key per role."""
-    settings = Settings(
+def _settings() -> Settings:
+    return Settings(
         payload_keys=SecretStr(PAYLOAD_KEYS),
         api_keys=SecretStr(",".join(f"{role}:{key}" for role, key in KEYS.items())),
         web_ui_origin=UI_ORIGIN,
     )
-    app = create_codec_app(settings)
+
+
+@pytest.fixture
+async def codec_http(store: Store) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the codec server, configured with one key per role."""
+    app = create_codec_app(_settings(), store=store)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://codec") as http:
         yield http
@@ -203,10 +207,10 @@ async def test_answers_carry_cors_headers_for_the_ui(codec_http: httpx.AsyncClie
     assert refused.headers["access-control-allow-origin"] == UI_ORIGIN
 
 
-def test_without_payload_keys_there_is_no_codec_server() -> None:
+async def test_without_payload_keys_there_is_no_codec_server(store: Store) -> None:
     """Nothing to decode with: the command refuses to start instead of serving 500s."""
     with pytest.raises(ValueError, match="EXITFLOW_PAYLOAD_KEYS"):
-        create_codec_app(Settings())
+        create_codec_app(Settings(), store=store)
 
 
 def test_codec_server_command_parses_host_and_port() -> None:

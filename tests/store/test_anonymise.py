@@ -47,7 +47,8 @@ def test_scrubbing_an_event_removes_personal_fields_and_keeps_the_rest() -> None
     fault = scrubbed_suspended["exit"]["fault"]
     assert (fault["cause"], fault["detail"], fault["client"]["ip"]) == ("network", None, None)
     assert fault["client"]["browser"] == "Chrome"
-    assert scrubbed_terminated["exit"]["actor"] == {"id": "hr-3", "name": "Dana Whitfield"}
+    actor = scrubbed_terminated["exit"]["actor"]
+    assert actor == {"id": "hr-3", "name": "Dana Whitfield", "verified": False}
     assert scrubbed_terminated["exit"]["reason_code"] == "answer_misconduct"
 
 

@@ -74,7 +74,7 @@ def test_the_body_states_event_id_type_and_utc_time() -> None:
         "interview.terminated",
         iso_utc(event.at),
     )
-    assert facts["exit"]["actor"] == {"id": "hr-3", "name": "Dana Whitfield"}
+    assert facts["exit"]["actor"] == {"id": "hr-3", "name": "Dana Whitfield", "verified": False}
     assert facts["exit"]["reason_code"] == "answer_misconduct"
 
 

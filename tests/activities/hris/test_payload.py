@@ -102,7 +102,7 @@ def test_termination_carries_explanation_actor_and_notice() -> None:
     assert exit_["kind"] == "terminated"
     assert exit_["reason_code"] == "answer_misconduct"
     assert exit_["explanation"] == event.exit.explanation
-    assert exit_["actor"] == {"id": "hr-3", "name": "Dana Whitfield"}
+    assert exit_["actor"] == {"id": "hr-3", "name": "Dana Whitfield", "verified": False}
     assert exit_["notice_text"] == event.exit.notice_text
     assert "comment" not in exit_
 

@@ -145,7 +145,7 @@ async def test_a_hold_is_set_idempotently_lifted_once_and_kept_in_history(
     assert empty.json() == {"candidate_id": "c-hold-1", "held": False, "hold": None, "history": []}
     assert (first.status_code, again.status_code, lifted.status_code) == (201, 200, 200)
     assert again.json()["hold"] == first.json()["hold"]
-    assert lifted.json()["history"][0]["lifted_by"] == ACTOR
+    assert lifted.json()["history"][0]["lifted_by"] == {**ACTOR, "verified": False}
     assert twice.status_code == 409 and twice.json()["error"]["code"] == "not_on_hold"
 
 

@@ -70,13 +70,13 @@ def _headers(operation: Any) -> dict[str, str]:
 
 
 def _addressable(case: Any) -> None:
-    """Replace a path parameter that is empty or dots only, so the request reaches its route.
+    """Replace an empty path parameter, so the request reaches its route.
 
-    ``.`` and ``..`` are valid ids, but an HTTP client removes them from a URL as dot
-    segments; an empty one comes from a link (an erased candidate's id in a report).
+    An empty one comes from a link (an erased candidate's id in a report). Ids of dots only
+    are refused by the schema (an HTTP client would drop them from the URL as dot segments).
     """
     for name, value in (case.path_parameters or {}).items():
-        if isinstance(value, str) and not value.strip("."):
+        if value == "":
             case.path_parameters[name] = "dot"
 
 

@@ -1,0 +1,1 @@
+"""Who is calling: people proven by OIDC access tokens, machines by API keys (contract §9)."""

@@ -1,0 +1,139 @@
+"""``exitflow keys create``, ``keys list`` and ``keys revoke`` against a real database."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from config import get_settings
+from sessions.refusals import SessionRefused
+from starter import cli, local_stack
+from store import Store
+from tests.store.helpers import fetch
+
+
+@pytest.fixture
+def keys_terminal(
+    store: Store, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """A terminal whose ``EXITFLOW_DATABASE_URL`` is this test's migrated database."""
+    monkeypatch.setenv("EXITFLOW_DATABASE_URL", database_url)
+    monkeypatch.setattr(local_stack, "VAR_DIR", tmp_path)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+async def _exitflow(argv: list[str], capsys: pytest.CaptureFixture[str]) -> Any:
+    args: argparse.Namespace = cli._parser().parse_args(argv)
+    assert await args.run(args) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+async def test_create_prints_the_secret_once_and_list_never_shows_it(
+    keys_terminal: None, store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``keys create`` prints the key with its secret; ``keys list`` shows name, role and
+    times, and neither the secret nor its hash."""
+    before = datetime.now(UTC)
+    made = await _exitflow(
+        ["keys", "create", "--name", "platform-2026", "--role", "platform", "--expires-days", "90"],
+        capsys,
+    )
+    listed = await _exitflow(["keys", "list"], capsys)
+
+    secret = made["secret"]
+    assert secret.startswith("efk_")
+    assert (made["name"], made["role"], made["revoked_at"]) == ("platform-2026", "platform", None)
+    expires_at = datetime.fromisoformat(made["expires_at"])
+    assert before + timedelta(days=90) <= expires_at <= datetime.now(UTC) + timedelta(days=90)
+    assert [key["name"] for key in listed] == ["platform-2026"]
+    assert set(listed[0]) == {
+        "name",
+        "role",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    }
+    [row] = await fetch(store, "SELECT secret_hash FROM api_keys")
+    assert secret not in json.dumps(listed) and row["secret_hash"] not in json.dumps(listed)
+    assert (await store.keys.find(secret)) is not None
+
+
+async def test_revoke_stops_the_key_and_says_so_once(
+    keys_terminal: None, store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``keys revoke`` stamps the key revoked (it is found no more); a second revoke says it
+    was revoked already; the entries name the actor."""
+    made = await _exitflow(["keys", "create", "--name", "ops-script", "--role", "ops"], capsys)
+
+    first = await _exitflow(["keys", "revoke", "ops-script", "--actor-id", "ops-7"], capsys)
+    again = await _exitflow(["keys", "revoke", "ops-script"], capsys)
+
+    assert first["revoked_now"] is True and first["revoked_at"] is not None
+    assert again["revoked_now"] is False and again["revoked_at"] == first["revoked_at"]
+    assert await store.keys.find(made["secret"]) is None
+    entries = (await store.audit_entries()).items
+    assert [(entry.type, entry.facts["actor_id"]) for entry in entries] == [
+        ("api_key.created", ""),
+        ("api_key.revoked", "ops-7"),
+    ]
+
+
+async def test_a_taken_name_and_an_unknown_name_are_refused_naming_the_field(
+    keys_terminal: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Creating a name in use, or revoking one never made, is ``invalid_field`` on ``name``."""
+    await _exitflow(["keys", "create", "--name", "hr-tool", "--role", "hr"], capsys)
+
+    for argv in (
+        ["keys", "create", "--name", "hr-tool", "--role", "hr"],
+        ["keys", "revoke", "no-such-key"],
+    ):
+        args = cli._parser().parse_args(argv)
+        with pytest.raises(SessionRefused) as refused:
+            await args.run(args)
+        assert refused.value.code == "invalid_field"
+        assert [item["field"] for item in refused.value.details["fields"]] == ["name"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "field"),
+    [
+        (["--name", "Bad Name", "--role", "platform"], "name"),
+        (["--name", "good-name", "--role", "admin"], "role"),
+        (["--name", "good-name", "--role", "hr", "--actor-id", "a b"], "actor_id"),
+    ],
+)
+async def test_bad_input_is_refused_naming_the_field(
+    keys_terminal: None, store: Store, argv: list[str], field: str
+) -> None:
+    """A bad name, role or actor id is refused before anything is stored, naming the field."""
+    args = cli._parser().parse_args(["keys", "create", *argv])
+
+    with pytest.raises(ValidationError) as refused:
+        await args.run(args)
+
+    assert [error["loc"] for error in refused.value.errors()] == [(field,)]
+    assert await store.keys.list() == []
+
+
+@pytest.mark.parametrize("days", ["0", "3651", "ten"])
+def test_expiry_days_out_of_range_is_a_usage_error(
+    days: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--expires-days`` must be 1 to 3650; anything else stops argparse naming the option."""
+    with pytest.raises(SystemExit):
+        cli._parser().parse_args(
+            ["keys", "create", "--name", "a", "--role", "hr", "--expires-days", days]
+        )
+
+    assert "--expires-days" in capsys.readouterr().err
