@@ -173,6 +173,21 @@ class Settings(BaseSettings):
             refuse_weak("EXITFLOW_RESUME_TOKEN_SECRET", value.get_secret_value())
         return value
 
+    @field_validator("session_cookie_secret")
+    @classmethod
+    def _session_cookie_secret_is_strong(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            refuse_weak("EXITFLOW_SESSION_COOKIE_SECRET", value.get_secret_value())
+        return value
+
+    @field_validator("oidc_client_secret")
+    @classmethod
+    def _oidc_client_secret_is_real(cls, value: SecretStr | None) -> SecretStr | None:
+        # The provider issues it, so only a placeholder is refused, not its length.
+        if value is not None and is_placeholder(value.get_secret_value()):
+            raise ValueError("EXITFLOW_OIDC_CLIENT_SECRET is a placeholder; set the real secret")
+        return value
+
     @field_validator("api_keys")
     @classmethod
     def _api_keys_are_strong(cls, value: SecretStr | None) -> SecretStr | None:
@@ -218,6 +233,8 @@ class Settings(BaseSettings):
             for name, value in (
                 ("EXITFLOW_RESUME_TOKEN_SECRET", self.resume_token_secret),
                 ("EXITFLOW_SMTP_PASSWORD", self.smtp_password),
+                ("EXITFLOW_SESSION_COOKIE_SECRET", self.session_cookie_secret),
+                ("EXITFLOW_OIDC_CLIENT_SECRET", self.oidc_client_secret),
             )
             if value is not None
         ]

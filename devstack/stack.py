@@ -65,23 +65,31 @@ def temporal_binary() -> str:
 def dev_secrets(var_dir: Path = VAR_DIR) -> dict[str, str]:
     """This machine's development secrets, made once and kept under ``var/``.
 
-    A file from before payload encryption (or the API) gains a payload key (the API keys);
-    the others stay as they were.
+    A file from before payload encryption (or the API, or sign-in) gains a payload key (the
+    API keys, the sign-in cookie and client secrets); the others stay as they were.
     """
     path = var_dir / "dev-secrets.json"
     var_dir.mkdir(parents=True, exist_ok=True)
     kept: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
     api_keys = {_api_key_name(role) for role in ROLES}
-    if {"hris_webhook_secret", "resume_token_secret", "payload_keys", *api_keys} <= kept.keys():
+    wanted = {"hris_webhook_secret", "resume_token_secret", "payload_keys", *_SIGN_IN, *api_keys}
+    if wanted <= kept.keys():
         return kept
     kept.setdefault("hris_webhook_secret", new_secret())
     kept.setdefault("resume_token_secret", secrets.token_urlsafe(32))
     kept.setdefault("payload_keys", new_payload_key("dev-1"))
+    for name in _SIGN_IN:
+        kept.setdefault(name, secrets.token_urlsafe(32))
     for name in sorted(api_keys):
         kept.setdefault(name, secrets.token_urlsafe(32))
     path.write_text(json.dumps(kept, indent=2))
     path.chmod(0o600)
     return kept
+
+
+_SIGN_IN = ("session_cookie_secret", "oidc_client_secret")
+"""The HR pages' sign-in: the cookie's key, and the secret the dev provider is sent (it takes
+any, but wants one)."""
 
 
 def dev_api_keys(kept: dict[str, str]) -> dict[str, str]:
@@ -112,6 +120,8 @@ def embedded_settings(ports: EmbeddedPorts, inbox_url: str, kept: dict[str, str]
         web_ui_origin=",".join(ports.web_ui_origins),
         oidc_issuer=ports.oidc_issuer,
         oidc_audience=DEV_CLIENT_ID,
+        oidc_client_secret=kept["oidc_client_secret"],
+        session_cookie_secret=kept["session_cookie_secret"],
     )
     pages = {
         name: f"http://localhost:{ports.api}/{page}"

@@ -9,7 +9,6 @@ tokens naming unknown keys costs the provider one request, and concurrent caller
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +18,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import JWKRegistry, Key, KeySet
 
 from identity.errors import ProviderUnavailable
+from identity.provider_http import provider_json
 
 logger = logging.getLogger(__name__)
 
@@ -125,30 +125,9 @@ class ProviderKeys:
         return jwks_uri
 
     async def _get_json(self, url: str, limit: int) -> dict[str, Any]:
-        body = bytearray()
-        try:
-            async with asyncio.timeout(2 * FETCH_TIMEOUT_SECONDS):
-                async with self._http.stream(
-                    "GET",
-                    url,
-                    headers={"Accept": "application/json"},
-                    timeout=FETCH_TIMEOUT_SECONDS,
-                    follow_redirects=False,
-                ) as response:
-                    if response.status_code != 200:
-                        raise ProviderUnavailable(f"provider answered {response.status_code}")
-                    async for chunk in response.aiter_bytes():
-                        body += chunk
-                        if len(body) > limit:
-                            raise ProviderUnavailable("provider answer too large")
-        except (httpx.HTTPError, TimeoutError) as err:
-            raise ProviderUnavailable(f"provider unreachable ({type(err).__name__})") from None
-        try:
-            document = json.loads(body)
-        except ValueError:
-            raise ProviderUnavailable("provider answer is not JSON") from None
-        if not isinstance(document, dict):
-            raise ProviderUnavailable("provider answer is not a JSON object")
+        _, document = await provider_json(
+            self._http, "GET", url, limit=limit, timeout=FETCH_TIMEOUT_SECONDS
+        )
         return document
 
 

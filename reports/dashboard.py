@@ -30,6 +30,13 @@ _MAX_COUNTED = 1_000
 number, not ten thousand contacts loaded into memory."""
 
 
+class Account(NamedTuple):
+    """The person the page is for, and the sign-out form's CSRF token (None: no form)."""
+
+    name: str
+    csrf_token: str | None = None
+
+
 async def dashboard_page(
     engine: AsyncEngine,
     where: ReportFilter,
@@ -37,6 +44,7 @@ async def dashboard_page(
     since: str = "",
     until: str = "",
     job_id: str = "",
+    account: Account | None = None,
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
 ) -> str:
     """Funnel, reasons, fault causes and interviewer comparison for the window and job.
@@ -47,6 +55,7 @@ async def dashboard_page(
         since: What the page's "from" field shows, as the reader typed it.
         until: What the page's "to" field shows.
         job_id: What the page's "job" field shows.
+        account: Who is signed in, shown with a sign-out button when it has a CSRF token.
         timeout_seconds: How long each report may query (``run_report``).
 
     Raises:
@@ -67,7 +76,8 @@ async def dashboard_page(
     assert isinstance(people, InterviewerReport) and isinstance(reengage, ReengagementList)
     shown = _Shown(funnel, reasons, faults, resume, people, reengage)
     # Drawing is CPU work: a worker thread does it, so the event loop keeps answering.
-    return await asyncio.to_thread(_page, where, shown, since, until, job_id)
+    fields = (since, until, job_id)
+    return await asyncio.to_thread(_page, where, shown, fields, account)
 
 
 class _Shown(NamedTuple):
@@ -81,9 +91,13 @@ class _Shown(NamedTuple):
     reengage: ReengagementList
 
 
-def _page(where: ReportFilter, shown: _Shown, since: str, until: str, job_id: str) -> str:
+def _page(
+    where: ReportFilter, shown: _Shown, fields: tuple[str, str, str], account: Account | None
+) -> str:
     funnel, reasons, faults, _, people, _ = shown
+    since, until, job_id = fields
     return _TEMPLATE.substitute(
+        account=_account(account),
         scope=escape(_scope(where)),
         since=escape(since),
         until=escape(until),
@@ -104,10 +118,23 @@ def _page(where: ReportFilter, shown: _Shown, since: str, until: str, job_id: st
     )
 
 
+def _account(account: Account | None) -> str:
+    if account is None:
+        return ""
+    shown = f'<span class="who">Signed in as <b>{escape(account.name)}</b></span>'
+    if account.csrf_token is None:
+        return f'<div class="account">{shown}</div>'
+    return (
+        f'<form class="account" method="post" action="/signout">{shown}'
+        f'<input type="hidden" name="csrf" value="{escape(account.csrf_token)}">'
+        '<button type="submit">Sign out</button></form>'
+    )
+
+
 def _scope(where: ReportFilter) -> str:
     since = where.since.date().isoformat() if where.since else "the beginning"
     until = where.until.date().isoformat() if where.until else "now"
-    job = where.job_id or "all jobs"
+    job = where.job_id or ("all jobs" if where.jobs is None else "your jobs")
     return f"{since} → {until} · {job}"
 
 

@@ -29,6 +29,7 @@ from starter.api.deps import ApiState
 from starter.api.errors import install_error_handlers
 from starter.api.rate_limits import CredentialRateLimit, RateLimits, document_rate_limits
 from starter.api.session_busy import SessionUpdateGate
+from starter.api.signin import install_sign_in
 from starter.api.strict_json import refuse_non_i_json
 from starter.api.webhook_docs import document_webhooks
 from store import Store
@@ -112,6 +113,7 @@ def create_app(
         stuck_steps,
     ):
         app.include_router(module.router)
+    install_sign_in(app, settings)
     if candidate_pages:
         from starter.candidate_pages import router as candidate_pages_router
 

@@ -21,6 +21,7 @@ from config.secrets import api_key_entries
 from contract.codes import ROLES, ErrorCode, Role
 from identity.oidc import InvalidToken, ProviderUnavailable, TokenVerifier
 from identity.principal import Principal
+from starter.api.browser_session import session_token
 from starter.api.nul_guard import refuse_nul_characters
 
 _bearer = HTTPBearer(
@@ -180,6 +181,19 @@ async def authenticate(
             {"role": principal.role, "allowed_roles": list(roles)},
         )
     return principal
+
+
+async def authenticate_signed_in(request: Request, roles: tuple[str, ...]) -> Principal | None:
+    """The person the HR pages' sign-in cookie proves; None without a usable cookie.
+
+    For HTML pages only: JSON routes take Bearer credentials alone, so that no form of
+    another site can act with a browser's cookie.
+
+    Raises:
+        ApiError: As :func:`authenticate` does for the token the cookie holds.
+    """
+    token = session_token(request)
+    return None if token is None else await authenticate(request, roles, token=token)
 
 
 class VerifyPeople:

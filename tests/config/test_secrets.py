@@ -36,6 +36,9 @@ WEAK = [
     ("EXITFLOW_HRIS_WEBHOOK_SECRET", WEAK_WEBHOOK_SECRET, "shorter than 32"),
     ("EXITFLOW_PAYLOAD_KEYS", WORDY_PAYLOAD_KEY, "common words"),
     ("EXITFLOW_SMTP_PASSWORD", "changeme", "placeholder"),
+    ("EXITFLOW_SESSION_COOKIE_SECRET", "cookie", "shorter than 32"),
+    ("EXITFLOW_SESSION_COOKIE_SECRET", "changeme" * 4, "placeholders and common words"),
+    ("EXITFLOW_OIDC_CLIENT_SECRET", "changeme", "placeholder"),
 ]
 
 
