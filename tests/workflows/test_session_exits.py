@@ -171,7 +171,7 @@ async def test_termination_keeps_and_sends_the_notice_verbatim(
     emails = await mailbox.wait_for(lambda m: m.messages)
     assert receipt.notice_text in plain_text(emails[0])
     terminated = await hris_inbox.wait_for(lambda d: d.type == "interview.terminated")
-    assert terminated.data["exit"]["actor"] == {"id": "hr-3", "name": "王芳"}
+    assert terminated.data["exit"]["actor"] == {"id": "hr-3", "name": "王芳", "verified": False}
     assert terminated.data["exit"]["explanation"] == explanation
     exits = await store.list_exits(session_id=body.session_id)
     assert exits.items[0].notice_text == receipt.notice_text
