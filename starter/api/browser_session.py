@@ -97,7 +97,8 @@ class CookieSigner:
         """Whether ``presented`` is the CSRF token of ``session_value``."""
         if not session_value or not presented or len(presented) > 100:
             return False
-        return hmac.compare_digest(presented, self.csrf_token(session_value))
+        # As bytes: compare_digest refuses str with non-ASCII characters (a 500 otherwise).
+        return hmac.compare_digest(presented.encode(), self.csrf_token(session_value).encode())
 
 
 def signer(request: Request) -> CookieSigner | None:

@@ -228,14 +228,14 @@ async def test_sign_out_clears_the_session(site: httpx.AsyncClient) -> None:
 
 
 async def test_a_post_without_the_sessions_csrf_token_is_403(site: httpx.AsyncClient) -> None:
-    """Sign-out without the CSRF field, with a wrong one, or with another session's is 403,
-    and the session stays."""
+    """Sign-out without the CSRF field, with a wrong one (non-ASCII too: it was a 500), or
+    with another session's is 403, and the session stays."""
     await sign_in(site, "hr-one")
     first = site.cookies[SESSION_COOKIE]
     earlier = _csrf((await site.get(DASHBOARD, headers=BROWSER)).text)
     await sign_in(site, "hr-all")
 
-    for form in ({}, {"csrf": "0" * 43}, {"csrf": earlier}):
+    for form in ({}, {"csrf": "0" * 43}, {"csrf": earlier}, {"csrf": "é" * 43}):
         refused = await site.post("/signout", data=form)
         assert refused.status_code == 403, form
     assert first != site.cookies[SESSION_COOKIE]
