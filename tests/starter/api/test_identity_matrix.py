@@ -20,11 +20,13 @@ from temporalio.testing import WorkflowEnvironment
 
 from config import Settings
 from devstack.hris_inbox import HrisInbox
+from devstack.mailbox import Mailbox
 from devstack.oidc_provider import LocalOidcProvider, run_oidc_provider
 from identity.oidc import TokenVerifier
 from starter.api import create_app
 from store import Store
 from tests.fixtures.api import serving
+from tests.fixtures.contest import STATEMENT, link_token
 from tests.fixtures.oidc import CLIENT_ID, TEST_USERS, token_for
 from tests.fixtures.waiting import eventually
 from tests.identity import forged
@@ -55,6 +57,7 @@ class World:
     session_a: str
     session_b: str
     hris: HrisInbox
+    mailbox: Mailbox
 
     async def bearer(self, sub: str, **kwargs: Any) -> dict[str, str]:
         return {"Authorization": f"Bearer {await token_for(self.provider.issuer, sub, **kwargs)}"}
@@ -77,14 +80,15 @@ def other_provider() -> Iterator[LocalOidcProvider]:
 @pytest.fixture
 async def world(
     dev_env: WorkflowEnvironment,
-    api_settings: Settings,
+    signed_settings: Settings,
     task_queue: str,
     store: Store,
     provider: LocalOidcProvider,
     hris_inbox: HrisInbox,
+    mailbox: Mailbox,
 ) -> AsyncIterator[World]:
     """The API with people signing in at ``provider``, and one session per job."""
-    settings = api_settings.model_copy(
+    settings = signed_settings.model_copy(
         update={"oidc_issuer": provider.issuer, "oidc_audience": CLIENT_ID}
     )
     app = create_app(settings, client=dev_env.client, store=store, task_queue=task_queue)
@@ -100,7 +104,7 @@ async def world(
         await eventually(
             lambda: _funnel_sessions(api, HR), lambda count: count == 2, timeout_seconds=60
         )
-        yield World(api, provider, clock, ids[0], ids[1], hris_inbox)
+        yield World(api, provider, clock, ids[0], ids[1], hris_inbox, mailbox)
         await app.state.verifier.aclose()
 
 
@@ -268,17 +272,17 @@ async def test_a_scoped_person_sees_only_their_jobs_exits(world: World) -> None:
     assert await jobs("hr-one") == ["job-a"]
 
 
-def _actors(value: Any) -> list[dict[str, Any]]:
-    """Every ``actor`` object anywhere inside ``value``."""
+def _actors(value: Any, key: str = "actor") -> list[dict[str, Any]]:
+    """Every object under ``key`` anywhere inside ``value``."""
     found = []
     if isinstance(value, dict):
-        for key, inner in value.items():
-            if key == "actor" and isinstance(inner, dict):
+        for name, inner in value.items():
+            if name == key and isinstance(inner, dict):
                 found.append(inner)
-            found += _actors(inner)
+            found += _actors(inner, key)
     elif isinstance(value, list):
         for inner in value:
-            found += _actors(inner)
+            found += _actors(inner, key)
     return found
 
 
@@ -307,9 +311,9 @@ async def test_a_signed_in_person_is_the_verified_actor_everywhere(world: World)
     assert entries == [proven]
 
 
-async def _audit_actors(world: World, session_id: str) -> list[dict[str, Any]]:
+async def _audit_actors(world: World, session_id: str, key: str = "actor") -> list[dict[str, Any]]:
     page = await world.api.get("/v1/audit/entries", params={"session_id": session_id}, headers=OPS)
-    return _actors(page.json()["items"])
+    return _actors(page.json()["items"], key)
 
 
 async def test_an_api_key_keeps_the_bodys_actor_unverified(world: World) -> None:
@@ -363,3 +367,49 @@ async def test_holds_and_erasure_need_every_job(world: World) -> None:
     assert scoped.status_code == 403
     assert everyone.status_code == 201, everyone.text
     assert everyone.json()["hold"]["set_by"] == {"id": "hr-all", "name": "HR All", "verified": True}
+
+
+async def test_a_contest_decided_by_a_person_names_them_verified(world: World) -> None:
+    """A contest decision made by a signed-in person is theirs, ``verified: true``, in the
+    review task and the audit chain, whatever the body's actor says."""
+    terminate = {"reason_code": "position_filled", "explanation": EXPLANATION}
+    person = await world.bearer("hr-all")
+    path = f"/v1/sessions/{world.session_a}"
+    assert (await world.api.post(f"{path}/terminate", json=terminate, headers=person)).is_success
+    token = await link_token(world.mailbox, world.session_a, "interview.terminated")
+    contest = {"contest_token": token, "statement": STATEMENT}
+    filed = await world.api.post(f"{path}/contest", json=contest, headers=PLATFORM)
+    assert filed.status_code == 202, filed.text
+    contest_id = filed.json()["contest_id"]
+
+    decided = await world.api.post(
+        f"/v1/contests/{contest_id}/decision",
+        json={
+            "outcome": "upheld",
+            "explanation": "Two reviewers watched the whole recording and agreed.",
+            "actor": {"id": "someone-else", "name": "Not Me"},
+        },
+        headers=person,
+    )
+
+    assert decided.status_code == 200, decided.text
+    task = (await world.api.get(f"/v1/contests/{contest_id}", headers=person)).json()
+    recorded = task["contest"]
+    assert (recorded["decided_by_id"], recorded["decided_by_verified"]) == ("hr-all", True)
+    deciders = await eventually(
+        lambda: _audit_actors(world, world.session_a, "decided_by"), lambda found: len(found) > 0
+    )
+    assert deciders == [{"id": "hr-all", "name": "HR All", "verified": True}]
+
+
+async def test_an_erasure_asked_by_a_person_names_them_verified(world: World) -> None:
+    """An erasure asked for by a signed-in person is theirs, ``verified: true``, on the
+    request and in its audit entry."""
+    person = await world.bearer("hr-all")
+
+    asked = await world.api.post(
+        "/v1/candidates/c-matrix-gone/erasure", json={"reason": "Asked by email."}, headers=person
+    )
+
+    assert asked.status_code == 202, asked.text
+    assert asked.json()["requested_by"] == {"id": "hr-all", "name": "HR All", "verified": True}
