@@ -84,6 +84,7 @@ def create_codec_app(
     keys = settings.api_keys.get_secret_value() if settings.api_keys else None
     app.state.api_keys = parse_api_keys(keys)
     app.state.verifier = people.verifier
+    app.state.stored_keys = store.keys
     install_error_handlers(app)
 
     async def transform(request: Request, path: str) -> Response:

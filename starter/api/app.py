@@ -85,6 +85,7 @@ def create_app(
     client = with_request_ids(client)
     keys = settings.api_keys.get_secret_value() if settings.api_keys else None
     app.state.api_keys = parse_api_keys(keys)
+    app.state.stored_keys = store.keys
     app.state.api = ApiState(
         client=client,
         task_queue=queue,

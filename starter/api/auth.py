@@ -23,6 +23,7 @@ from identity.oidc import InvalidToken, ProviderUnavailable, TokenVerifier
 from identity.principal import Principal
 from starter.api.browser_session import session_token
 from starter.api.nul_guard import refuse_nul_characters
+from store import ApiKeys
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -102,13 +103,12 @@ def _configured_key(keys: list[ApiKey], presented: bytes) -> Principal | None:
     return Principal(kind="key", role=found.role, subject=found.name)
 
 
-async def _stored_key(request: Request, token: str) -> Principal | None:
+async def _stored_key(keys: ApiKeys, token: str) -> Principal | None:
     # Only a key made by ``exitflow keys create`` (its prefix, its length) reaches the database.
-    store = request.app.state.api.store
-    stored = await store.keys.find(token)
+    stored = await keys.find(token)
     if stored is None:
         return None
-    await store.keys.note_use(stored.name)
+    await keys.note_use(stored.name)
     return Principal(kind="key", role=stored.role, subject=stored.name)
 
 
@@ -139,8 +139,9 @@ async def _prove(request: Request, token: str) -> Principal | None:
     verifier: TokenVerifier | None = getattr(request.app.state, "verifier", None)
     if verifier is not None and _looks_like_jwt(token):
         return await _person(verifier, token)
-    if hasattr(request.app.state, "api"):
-        return await _stored_key(request, token)
+    stored_keys: ApiKeys | None = getattr(request.app.state, "stored_keys", None)
+    if stored_keys is not None:
+        return await _stored_key(stored_keys, token)
     return None
 
 

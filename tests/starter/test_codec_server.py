@@ -224,3 +224,28 @@ def test_codec_server_command_parses_host_and_port() -> None:
     assert (args.host, args.port) == ("0.0.0.0", 9081)
     assert (defaults.host, defaults.port) == ("127.0.0.1", codec_command.DEFAULT_PORT)
     assert args.run is defaults.run
+
+
+async def test_a_key_made_at_run_time_decodes_for_ops_only(
+    codec_http: httpx.AsyncClient, store: Store
+) -> None:
+    """An ops key made with ``exitflow keys create`` decodes like a configured one; an hr key
+    made so is 403, and a revoked one 401."""
+    _, ops = await store.keys.create("ops-runtime", "ops")
+    _, hr = await store.keys.create("hr-runtime", "hr")
+    [encrypted] = await EncryptionCodec(parse_payload_keys(PAYLOAD_KEYS)).encode([PLAIN])
+
+    decoded = await codec_http.post(
+        "/decode", json=_as_json(encrypted), headers={"Authorization": f"Bearer {ops}"}
+    )
+    wrong_role = await codec_http.post(
+        "/decode", json=_as_json(encrypted), headers={"Authorization": f"Bearer {hr}"}
+    )
+    await store.keys.revoke("ops-runtime")
+    revoked = await codec_http.post(
+        "/decode", json=_as_json(encrypted), headers={"Authorization": f"Bearer {ops}"}
+    )
+
+    assert decoded.status_code == 200, decoded.text
+    assert _from_json(decoded.json()) == [PLAIN]
+    assert (wrong_role.status_code, revoked.status_code) == (403, 401)
