@@ -21,6 +21,7 @@ from starter import (
     db_commands,
     demo_command,
     key_commands,
+    policy_commands,
     report_commands,
     retention_commands,
     session_commands,
@@ -100,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     contest_commands.add_to(commands)
     retention_commands.add_to(commands)
     key_commands.add_to(commands)
+    policy_commands.add_to(commands)
     sign_in_command.add_to(commands)
     return parser
 

@@ -1,7 +1,8 @@
 """exitflow's relational store: tables, migrations, reads and writes, behind ``Store``.
 
 Code outside ``store/`` reaches the store through ``Store`` (``store.rights`` for data
-rights, ``store.contests`` for the review queue, ``store.keys`` for API keys) and the names
+rights, ``store.contests`` for the review queue, ``store.keys`` for API keys,
+``store.policies`` for exit policies) and the names
 exported here.
 """
 
@@ -12,6 +13,7 @@ from store.contests import ContestPage, Contests, ReviewTask, StoredContest
 from store.holds import RightsRefused
 from store.liveness import Beat
 from store.paging import InvalidCursor
+from store.policies import Policies, PolicyConflict
 from store.reads import ExitPage, SchemaRevision, StoredExit
 from store.rights import CandidateRights
 from store.store import Store
@@ -28,6 +30,8 @@ __all__ = [
     "ExitPage",
     "InvalidCursor",
     "KeyNameTaken",
+    "Policies",
+    "PolicyConflict",
     "ReviewTask",
     "RightsRefused",
     "SchemaRevision",

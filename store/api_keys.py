@@ -10,17 +10,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from sqlalchemy import or_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contract.codes import Role
 from store.audit import iso_utc
-from store.audit_entries import append_entry, lock_chain
-from store.engine import DEFERRED_BEGIN
+from store.audit_entries import append_entry
+from store.substore import SubStore
 from store.tables import ApiKeyRow
 
 __all__ = ["KEY_PREFIX", "ApiKeys", "KeyNameTaken", "NewKey", "StoredKey", "hash_secret"]
@@ -97,17 +97,12 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-class ApiKeys:
+class ApiKeys(SubStore):
     """API keys made at run time on one store's database; ``Store.keys``."""
 
     def __init__(self, engine: AsyncEngine, *, clock: Callable[[], datetime] | None = None) -> None:
-        """Work on ``engine`` (the store's); ``clock`` stamps every change (UTC now by default)."""
-        self._dialect = engine.dialect.name
-        self._writes = async_sessionmaker(engine, expire_on_commit=False)
-        self._reads = async_sessionmaker(
-            engine, expire_on_commit=False, execution_options={DEFERRED_BEGIN: True}
-        )
-        self._clock = clock or (lambda: datetime.now(UTC))
+        """Work on ``engine``; ``clock`` stamps every change (UTC now by default)."""
+        super().__init__(engine, clock=clock)
         self._last_noted: dict[str, datetime] = {}
 
     async def create(
@@ -143,8 +138,7 @@ class ApiKeys:
         )
         facts: dict[str, Any] = {"key_name": request.name, "role": request.role}
         facts["expires_at"] = iso_utc(request.expires_at) if request.expires_at else None
-        async with self._writes() as session, session.begin():
-            await lock_chain(session, self._dialect)
+        async with self._writing() as session:
             if await session.get(ApiKeyRow, request.name) is not None:
                 raise KeyNameTaken(request.name)
             session.add(row)
@@ -172,8 +166,7 @@ class ApiKeys:
             False when no key has this name or it was revoked already (nothing changed).
         """
         at = self._clock()
-        async with self._writes() as session, session.begin():
-            await lock_chain(session, self._dialect)
+        async with self._writing() as session:
             row = await session.get(ApiKeyRow, name)
             if row is None or row.revoked_at is not None:
                 return False

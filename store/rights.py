@@ -7,11 +7,7 @@ each check (is the candidate held? is a session open?) holds until its transacti
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime
-
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from datetime import datetime
 
 from contract.data_rights import (
     ErasureInput,
@@ -25,30 +21,14 @@ from contract.data_rights import (
     ScrubCounts,
 )
 from store import erasure, holds, retention
-from store.audit_entries import lock_chain
-from store.engine import DEFERRED_BEGIN
 from store.holds import RightsRefused
+from store.substore import SubStore
 
 __all__ = ["CandidateRights", "RightsRefused"]
 
 
-class CandidateRights:
+class CandidateRights(SubStore):
     """Holds, erasure requests and retention on one store's database; ``Store.rights``."""
-
-    def __init__(self, engine: AsyncEngine, *, clock: Callable[[], datetime] | None = None) -> None:
-        """Work on ``engine`` (the store's); ``clock`` stamps every change (UTC now by default)."""
-        self._dialect = engine.dialect.name
-        self._writes = async_sessionmaker(engine, expire_on_commit=False)
-        self._reads = async_sessionmaker(
-            engine, expire_on_commit=False, execution_options={DEFERRED_BEGIN: True}
-        )
-        self._clock = clock or (lambda: datetime.now(UTC))
-
-    @asynccontextmanager
-    async def _writing(self) -> AsyncIterator[AsyncSession]:
-        async with self._writes() as session, session.begin():
-            await lock_chain(session, self._dialect)
-            yield session
 
     async def hold_status(self, candidate_id: str) -> HoldStatus:
         """Whether the candidate is held now, and every hold they had."""

@@ -24,6 +24,7 @@ from store.audit_export import AuditPage, read_entries
 from store.contests import Contests
 from store.engine import DEFERRED_BEGIN, create_engine
 from store.group_commit import GroupCommit
+from store.policies import Policies
 from store.reads import ExitPage, SchemaRevision, list_exits, read_session_view, session_job
 from store.rights import CandidateRights
 from store.tables import ExitRow
@@ -40,7 +41,7 @@ class Store:
     coroutines (each call uses its own session) and ``dispose`` it at shutdown. It is the
     store's one front door: sessions, exits, deliveries and the audit chain are its
     methods; candidate data rights are ``rights``, the contest review queue ``contests``,
-    API keys made at run time ``keys``.
+    API keys made at run time ``keys``, exit policies ``policies``.
     Every method takes its second and later arguments by keyword.
     """
 
@@ -60,6 +61,7 @@ class Store:
         self._rights = CandidateRights(engine)
         self._contests = Contests(self._read_sessions)
         self._keys = ApiKeys(engine)
+        self._policies = Policies(engine)
 
     @classmethod
     def from_url(cls, url: str) -> Store:
@@ -89,6 +91,11 @@ class Store:
     def keys(self) -> ApiKeys:
         """API keys made at run time (``exitflow keys``): hashed, revocable, last use kept."""
         return self._keys
+
+    @property
+    def policies(self) -> Policies:
+        """Exit policies, versioned and audited; the one a job's sessions run under."""
+        return self._policies
 
     async def create_schema(self, revision: str = "head") -> None:
         """Upgrade the schema with its migrations; safe to call from many processes at once.

@@ -402,3 +402,21 @@ class ApiKeyRow(Base):
     expires_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class ExitPolicyRow(Base):
+    """One version of an exit policy (contract section 10); a save adds a row, never edits one.
+
+    ``fields`` holds every field of the version; the author is who saved it (``verified`` when
+    a sign-in proved it). Version 1 of ``default`` is written by the migration (``system``).
+    """
+
+    __tablename__ = "exit_policies"
+
+    policy_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    fields: Mapped[dict[str, Any]]
+    author_id: Mapped[str]
+    author_name: Mapped[str] = mapped_column(String(200))
+    author_verified: Mapped[bool]
+    at: Mapped[datetime]
