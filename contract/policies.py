@@ -19,13 +19,12 @@ from contract.sessions import (
     IDENTIFIER_PATTERN,
     MAX_ID_LENGTH,
     ONE_SECOND_IN_HOURS,
+    POLICY_ID_PATTERN,
     Actor,
     Channel,
     ContractInput,
 )
 
-POLICY_ID_PATTERN = r"^[a-z0-9_-]{1,64}$"
-"""1 to 64 of ``a-z 0-9 _ -``: no dot, so never a URL dot segment."""
 DEFAULT_POLICY_ID = "default"
 """The policy of every job that no other policy names."""
 ALL_JOBS = "*"

@@ -35,6 +35,8 @@ SESSION_ID_PATTERN = r"^[A-Za-z0-9._:-]*[A-Za-z0-9_:-][A-Za-z0-9._:-]*$"
 """A session id's characters (contract section 1), not dots only: ``.`` and ``..`` would be
 removed from a URL as dot segments, so such a session could never be addressed."""
 MAX_ID_LENGTH = 128
+POLICY_ID_PATTERN = r"^[a-z0-9_-]{1,64}$"
+"""An exit policy's id: 1 to 64 of ``a-z 0-9 _ -`` (no dot, so never a URL dot segment)."""
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9._:@/-]*[A-Za-z0-9_:@/-][A-Za-z0-9._:@/-]*$"
 """Any other id (candidate, job, interviewer, actor): not dots only, as for a session."""
 DEFAULT_STAGES = ("self_intro", "skill_test", "scenario_simulation")
@@ -166,6 +168,13 @@ class Consent(ContractInput):
         return value.lower() if value is not None else None
 
 
+class PolicyRef(ContractInput):
+    """One version of an exit policy (contract section 10)."""
+
+    policy_id: str = Field(min_length=1, max_length=64, pattern=POLICY_ID_PATTERN)
+    version: int = Field(ge=1, le=2**31)
+
+
 class StartSession(ContractInput):
     """Input of ``InterviewSessionWorkflow``: the ``POST /v1/sessions`` body."""
 
@@ -180,6 +189,12 @@ class StartSession(ContractInput):
     policy: SessionPolicy = Field(default_factory=SessionPolicy)
     consent: Consent | None = None
     """Optional: sessions started without one (and their recorded histories) still work."""
+    pinned_policy: PolicyRef | None = Field(
+        default=None,
+        description="Set by exitflow at the start: the exit policy version the session runs "
+        "under (its job's, else default), which ``policy`` overrides field by field. What a "
+        "caller sends here is replaced.",
+    )
 
     @field_validator("stages")
     @classmethod

@@ -31,7 +31,7 @@ from contract.sessions import (
 from contract.stuck import RetryStuckSteps, StuckSession
 from sessions.refusals import SessionRefused
 from sessions.start import start_session
-from store import Store
+from store import Policies, Store
 from workflows.session import InterviewSessionWorkflow, session_workflow_id
 
 ResultT = TypeVar("ResultT", bound=BaseModel)
@@ -45,15 +45,16 @@ class SessionClient:
         self._client = client
         self._task_queue = task_queue
 
-    async def start(self, body: StartSession) -> SessionView:
+    async def start(self, body: StartSession, *, policies: Policies | None = None) -> SessionView:
         """Start a session, or find the one this same body started under its ``session_id``.
 
-        An ended session is returned as it ended: a session id is used once.
+        An ended session is returned as it ended: a session id is used once. With
+        ``policies`` the session runs under its job's current exit policy (``start_session``).
 
         Raises:
             SessionRefused: ``session_conflict`` when the session exists with another body.
         """
-        await start_session(self._client, self._task_queue, body)
+        await start_session(self._client, self._task_queue, body, policies=policies)
         return await self.status(body.session_id)
 
     async def progress(self, session_id: str, segment: SegmentInput) -> SessionView:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -20,8 +21,11 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from contract.codes import ErrorCode
-from contract.sessions import StartSession
+from contract.refusals import field_errors
+from contract.sessions import PolicyRef, StartSession
+from sessions.pinning import pinned
 from sessions.refusals import SessionRefused
+from store import Policies
 from workflows.session import InterviewSessionWorkflow, session_workflow_id
 
 
@@ -34,13 +38,20 @@ class StartOutcome:
     body: StartSession
 
 
-async def start_session(client: Client, task_queue: str, body: StartSession) -> StartOutcome:
+async def start_session(
+    client: Client, task_queue: str, sent: StartSession, *, policies: Policies | None = None
+) -> StartOutcome:
     """Start the session's workflow, or find the one this same body started before.
+
+    With ``policies`` the session runs under its job's current exit policy, which ``sent``'s
+    ``policy`` overrides field by field (``sessions.pinning``); a repeat is compared under
+    the version the session pinned, so a policy changed in between is no conflict.
 
     Raises:
         SessionRefused: ``session_conflict`` when the session exists with another body,
-            ``invalid_field`` for a reminder further ahead than any resume window.
+            ``invalid_field`` when the body's policy and the job's do not fit together.
     """
+    body = await _under_policy(sent, policies, None)
     workflow_id = session_workflow_id(body.session_id)
     try:
         handle = await client.start_workflow(
@@ -57,6 +68,8 @@ async def start_session(client: Client, task_queue: str, body: StartSession) -> 
     if created:
         return StartOutcome(workflow_id=workflow_id, created=True, body=body)
     stored = await stored_start(client, body.session_id)
+    if stored is not None and stored.pinned_policy != body.pinned_policy:
+        body = await _under_policy(sent, policies, stored.pinned_policy)
     if stored is None or stored.model_dump(mode="json") != body.model_dump(mode="json"):
         raise SessionRefused(
             ErrorCode.SESSION_CONFLICT,
@@ -64,6 +77,34 @@ async def start_session(client: Client, task_queue: str, body: StartSession) -> 
             {"session_id": body.session_id, "fields": _differing_fields(stored, body)},
         )
     return StartOutcome(workflow_id=workflow_id, created=False, body=stored)
+
+
+async def _under_policy(
+    sent: StartSession, policies: Policies | None, version: PolicyRef | None
+) -> StartSession:
+    """``sent`` under its job's current policy, or under ``version`` (what a session pinned)."""
+    if policies is None:
+        return sent
+    policy = (
+        await policies.current_for_job(sent.job.id)
+        if version is None
+        else await policies.version(version.policy_id, version.version)
+    )
+    if policy is None:
+        return sent
+    try:
+        return pinned(sent, policy)
+    except ValidationError as err:
+        fields = [
+            {"field": f"policy.{item['field']}", "message": item["message"]}
+            for item in field_errors(err)
+        ]
+        raise SessionRefused(
+            ErrorCode.INVALID_FIELD,
+            f"The body's policy does not fit the job's exit policy ({policy.policy_id} "
+            f"version {policy.version}): {fields[0]['field']} {fields[0]['message']}",
+            {"fields": fields},
+        ) from None
 
 
 async def stored_start(client: Client, session_id: str) -> StartSession | None:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from contract.codes import ROLES, ErrorCode
 from sessions.refusals import SessionRefused
-from starter.local_stack import cli_settings
+from starter.local_stack import with_store
 from starter.output import print_json
 
 if TYPE_CHECKING:
@@ -64,16 +63,6 @@ def _actor_id(text: str) -> str:
     return _Actor(actor_id=text or None).actor_id or ""
 
 
-async def _with_store(call: Callable[[Store], Awaitable[int]]) -> int:
-    from store import Store
-
-    store = Store.from_url(cli_settings().database_url)
-    try:
-        return await call(store)
-    finally:
-        await store.dispose()
-
-
 def _refused(field: str, message: str) -> SessionRefused:
     fields = [{"field": field, "message": message}]
     return SessionRefused(ErrorCode.INVALID_FIELD, message, {"fields": fields})
@@ -103,7 +92,7 @@ async def _create(args: argparse.Namespace) -> int:
         )
         return 0
 
-    return await _with_store(run)
+    return await with_store(run)
 
 
 async def _list(args: argparse.Namespace) -> int:
@@ -111,7 +100,7 @@ async def _list(args: argparse.Namespace) -> int:
         print_json([key.model_dump(mode="json") for key in await store.keys.list()])
         return 0
 
-    return await _with_store(run)
+    return await with_store(run)
 
 
 async def _revoke(args: argparse.Namespace) -> int:
@@ -125,4 +114,4 @@ async def _revoke(args: argparse.Namespace) -> int:
         print_json({**key.model_dump(mode="json"), "revoked_now": revoked})
         return 0
 
-    return await _with_store(run)
+    return await with_store(run)

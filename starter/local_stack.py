@@ -9,10 +9,15 @@ the environment, when set, always wins.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
 from config import VAR_DIR, Settings, get_settings
+
+if TYPE_CHECKING:
+    from store import Store
 
 _FROM_DEV_SECRETS = ("payload_keys", "resume_token_secret")
 
@@ -30,3 +35,14 @@ def cli_settings() -> Settings:
         if getattr(settings, name) is None and name in kept
     }
     return settings.model_copy(update=update) if update else settings
+
+
+async def with_store(call: Callable[[Store], Awaitable[int]]) -> int:
+    """Run ``call`` on the store :func:`cli_settings` names, and close it after."""
+    from store import Store
+
+    store = Store.from_url(cli_settings().database_url)
+    try:
+        return await call(store)
+    finally:
+        await store.dispose()

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from contract.codes import ErrorCode
 from sessions.refusals import SessionRefused
-from starter.local_stack import cli_settings
+from starter.local_stack import with_store
 from starter.output import print_json
 
 if TYPE_CHECKING:
@@ -49,16 +48,6 @@ def add_to(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     put.set_defaults(run=_set)
 
 
-async def _with_store(call: Callable[[Store], Awaitable[int]]) -> int:
-    from store import Store
-
-    store = Store.from_url(cli_settings().database_url)
-    try:
-        return await call(store)
-    finally:
-        await store.dispose()
-
-
 def _refused(field: str, message: str, code: str = ErrorCode.INVALID_FIELD) -> SessionRefused:
     return SessionRefused(code, message, {"fields": [{"field": field, "message": message}]})
 
@@ -85,7 +74,7 @@ async def _list(args: argparse.Namespace) -> int:
         print_json([policy.model_dump(mode="json") for policy in await store.policies.list()])
         return 0
 
-    return await _with_store(run)
+    return await with_store(run)
 
 
 async def _show(args: argparse.Namespace) -> int:
@@ -101,7 +90,7 @@ async def _show(args: argparse.Namespace) -> int:
         print_json(history)
         return 0
 
-    return await _with_store(run)
+    return await with_store(run)
 
 
 async def _set(args: argparse.Namespace) -> int:
@@ -126,4 +115,4 @@ async def _set(args: argparse.Namespace) -> int:
         print_json({**saved.model_dump(mode="json"), "new_version": made})
         return 0
 
-    return await _with_store(run)
+    return await with_store(run)

@@ -22,7 +22,7 @@ from contract.sessions import (
 from sessions.client import SessionClient, read_session_view
 from sessions.link_tokens import LinkTokens
 from starter import stuck_commands
-from starter.local_stack import cli_settings
+from starter.local_stack import cli_settings, with_store
 from starter.output import run_and_print
 from store import Store
 
@@ -145,7 +145,12 @@ async def _start(args: argparse.Namespace) -> int:
     raw = json.loads(args.file.read_text()) if args.file else demo_session(args)
     body = StartSession.model_validate(raw)
     sessions = await _sessions()
-    return await run_and_print(lambda: sessions.start(body))
+
+    async def start(store: Store) -> int:
+        # Under its job's current exit policy, as the API starts it.
+        return await run_and_print(lambda: sessions.start(body, policies=store.policies))
+
+    return await with_store(start)
 
 
 async def _progress(args: argparse.Namespace) -> int:

@@ -80,8 +80,10 @@ async def start(
 
     A different body under an existing ``session_id`` is refused with 409.
     """
-    outcome = await start_session(state.client, state.task_queue, body)
-    state.heartbeats.learn_timeout(body.session_id, body.policy.heartbeat_timeout_seconds)
+    outcome = await start_session(
+        state.client, state.task_queue, body, policies=state.store.policies
+    )
+    state.heartbeats.learn_timeout(body.session_id, outcome.body.policy.heartbeat_timeout_seconds)
     status = SessionStatus.ACTIVE
     if not outcome.created:
         response.status_code = 200

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.testing import WorkflowEnvironment
 
 from contract.codes import ErrorCode
-from contract.sessions import StartSession, WithdrawInput
+from contract.sessions import PolicyRef, StartSession, WithdrawInput
 from sessions.client import SessionClient
 from sessions.start import stored_start
 from starter import session_commands
@@ -87,4 +87,8 @@ async def test_starting_an_existing_session_with_another_body_is_refused_like_th
     assert status == 1
     assert printed["error"]["code"] == ErrorCode.SESSION_CONFLICT
     assert [field["field"] for field in printed["error"]["details"]["fields"]] == ["interviewer_id"]
-    assert await stored_start(dev_env.client, body.session_id) == body
+    # Started under the default exit policy's first version, which the CLI pins as the API does.
+    default = PolicyRef(policy_id="default", version=1)
+    assert await stored_start(dev_env.client, body.session_id) == body.model_copy(
+        update={"pinned_policy": default}
+    )
