@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from contract.codes import ErrorCode
+
 
 class SessionRefused(Exception):
     """A session refused a command; carries the contract's error code and details."""
@@ -14,3 +16,8 @@ class SessionRefused(Exception):
         self.code = code
         self.message = message
         self.details = details or {}
+
+
+def field_refused(field: str, message: str, code: str = ErrorCode.INVALID_FIELD) -> SessionRefused:
+    """A refusal naming ``field``, in the shape the API's 422 has (``details.fields``)."""
+    return SessionRefused(code, message, {"fields": [{"field": field, "message": message}]})

@@ -6,8 +6,8 @@ import argparse
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from contract.codes import ROLES, ErrorCode
-from sessions.refusals import SessionRefused
+from contract.codes import ROLES
+from sessions.refusals import field_refused
 from starter.local_stack import with_store
 from starter.output import print_json
 
@@ -63,11 +63,6 @@ def _actor_id(text: str) -> str:
     return _Actor(actor_id=text or None).actor_id or ""
 
 
-def _refused(field: str, message: str) -> SessionRefused:
-    fields = [{"field": field, "message": message}]
-    return SessionRefused(ErrorCode.INVALID_FIELD, message, {"fields": fields})
-
-
 async def _create(args: argparse.Namespace) -> int:
     from store import KeyNameTaken
 
@@ -82,7 +77,7 @@ async def _create(args: argparse.Namespace) -> int:
                 args.name, args.role, expires_at, actor_id=actor_id
             )
         except KeyNameTaken as err:
-            raise _refused(err.field, str(err)) from None
+            raise field_refused(err.field, str(err)) from None
         print_json(
             {
                 **key.model_dump(mode="json"),
@@ -110,7 +105,7 @@ async def _revoke(args: argparse.Namespace) -> int:
         revoked = await store.keys.revoke(args.name, actor_id=actor_id)
         key = next((key for key in await store.keys.list() if key.name == args.name), None)
         if key is None:
-            raise _refused("name", "No API key has this name.")
+            raise field_refused("name", "No API key has this name.")
         print_json({**key.model_dump(mode="json"), "revoked_now": revoked})
         return 0
 

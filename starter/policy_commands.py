@@ -11,8 +11,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from contract.codes import ErrorCode
-from sessions.refusals import SessionRefused
+from sessions.refusals import SessionRefused, field_refused
 from starter.local_stack import with_store
 from starter.output import print_json
 
@@ -48,24 +47,20 @@ def add_to(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     put.set_defaults(run=_set)
 
 
-def _refused(field: str, message: str, code: str = ErrorCode.INVALID_FIELD) -> SessionRefused:
-    return SessionRefused(code, message, {"fields": [{"field": field, "message": message}]})
-
-
 def _read_fields(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as file:
             raw = file.read(MAX_FILE_BYTES + 1)
     except OSError as err:
-        raise _refused("file", f"cannot read the file: {err.strerror}") from None
+        raise field_refused("file", f"cannot read the file: {err.strerror}") from None
     if len(raw) > MAX_FILE_BYTES:
-        raise _refused("file", f"must be at most {MAX_FILE_BYTES} bytes")
+        raise field_refused("file", f"must be at most {MAX_FILE_BYTES} bytes")
     try:
         values = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise _refused("file", "must be a JSON object of policy fields") from None
+        raise field_refused("file", "must be a JSON object of policy fields") from None
     if not isinstance(values, dict):
-        raise _refused("file", "must be a JSON object of policy fields")
+        raise field_refused("file", "must be a JSON object of policy fields")
     return values
 
 
@@ -81,7 +76,7 @@ async def _show(args: argparse.Namespace) -> int:
     from contract.policies import MAX_HISTORY, POLICY_NOT_FOUND
 
     if not 1 <= args.limit <= MAX_HISTORY:
-        raise _refused("limit", f"must be from 1 to {MAX_HISTORY}")
+        raise field_refused("limit", f"must be from 1 to {MAX_HISTORY}")
 
     async def run(store: Store) -> int:
         history = await store.policies.history(args.policy_id, limit=args.limit)
