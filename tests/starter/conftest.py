@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from config import get_settings
 from starter import local_stack
+from store import Store
 
 
 @pytest.fixture
@@ -27,6 +28,19 @@ async def terminal(
     )
     monkeypatch.setenv("EXITFLOW_TASK_QUEUE", task_queue)
     # No embedded stack's secrets from a developer's var/: this test's worker has none.
+    monkeypatch.setattr(local_stack, "VAR_DIR", tmp_path)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def store_terminal(
+    store: Store, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """A terminal whose ``EXITFLOW_DATABASE_URL`` is this test's migrated database, for the
+    commands that need only the store (``keys``, ``policies``)."""
+    monkeypatch.setenv("EXITFLOW_DATABASE_URL", database_url)
     monkeypatch.setattr(local_stack, "VAR_DIR", tmp_path)
     get_settings.cache_clear()
     yield

@@ -2,52 +2,31 @@
 
 from __future__ import annotations
 
-import argparse
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from config import get_settings
 from sessions.refusals import SessionRefused
-from starter import cli, local_stack
+from starter import cli, key_commands
 from store import Store
+from tests.fixtures.cli import run_json_command
 from tests.store.helpers import fetch
 
 
-@pytest.fixture
-def keys_terminal(
-    store: Store, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[None]:
-    """A terminal whose ``EXITFLOW_DATABASE_URL`` is this test's migrated database."""
-    monkeypatch.setenv("EXITFLOW_DATABASE_URL", database_url)
-    monkeypatch.setattr(local_stack, "VAR_DIR", tmp_path)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
-
-
-async def _exitflow(argv: list[str], capsys: pytest.CaptureFixture[str]) -> Any:
-    args: argparse.Namespace = cli._parser().parse_args(argv)
-    assert await args.run(args) == 0
-    return json.loads(capsys.readouterr().out)
-
-
 async def test_create_prints_the_secret_once_and_list_never_shows_it(
-    keys_terminal: None, store: Store, capsys: pytest.CaptureFixture[str]
+    store_terminal: None, store: Store, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``keys create`` prints the key with its secret; ``keys list`` shows name, role and
     times, and neither the secret nor its hash."""
     before = datetime.now(UTC)
-    made = await _exitflow(
+    made = await run_json_command(
+        key_commands.add_to,
         ["keys", "create", "--name", "platform-2026", "--role", "platform", "--expires-days", "90"],
         capsys,
     )
-    listed = await _exitflow(["keys", "list"], capsys)
+    listed = await run_json_command(key_commands.add_to, ["keys", "list"], capsys)
 
     secret = made["secret"]
     assert secret.startswith("efk_")
@@ -69,14 +48,18 @@ async def test_create_prints_the_secret_once_and_list_never_shows_it(
 
 
 async def test_revoke_stops_the_key_and_says_so_once(
-    keys_terminal: None, store: Store, capsys: pytest.CaptureFixture[str]
+    store_terminal: None, store: Store, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``keys revoke`` stamps the key revoked (it is found no more); a second revoke says it
     was revoked already; the entries name the actor."""
-    made = await _exitflow(["keys", "create", "--name", "ops-script", "--role", "ops"], capsys)
+    made = await run_json_command(
+        key_commands.add_to, ["keys", "create", "--name", "ops-script", "--role", "ops"], capsys
+    )
 
-    first = await _exitflow(["keys", "revoke", "ops-script", "--actor-id", "ops-7"], capsys)
-    again = await _exitflow(["keys", "revoke", "ops-script"], capsys)
+    first = await run_json_command(
+        key_commands.add_to, ["keys", "revoke", "ops-script", "--actor-id", "ops-7"], capsys
+    )
+    again = await run_json_command(key_commands.add_to, ["keys", "revoke", "ops-script"], capsys)
 
     assert first["revoked_now"] is True and first["revoked_at"] is not None
     assert again["revoked_now"] is False and again["revoked_at"] == first["revoked_at"]
@@ -89,10 +72,12 @@ async def test_revoke_stops_the_key_and_says_so_once(
 
 
 async def test_a_taken_name_and_an_unknown_name_are_refused_naming_the_field(
-    keys_terminal: None, capsys: pytest.CaptureFixture[str]
+    store_terminal: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Creating a name in use, or revoking one never made, is ``invalid_field`` on ``name``."""
-    await _exitflow(["keys", "create", "--name", "hr-tool", "--role", "hr"], capsys)
+    await run_json_command(
+        key_commands.add_to, ["keys", "create", "--name", "hr-tool", "--role", "hr"], capsys
+    )
 
     for argv in (
         ["keys", "create", "--name", "hr-tool", "--role", "hr"],
@@ -114,7 +99,7 @@ async def test_a_taken_name_and_an_unknown_name_are_refused_naming_the_field(
     ],
 )
 async def test_bad_input_is_refused_naming_the_field(
-    keys_terminal: None, store: Store, argv: list[str], field: str
+    store_terminal: None, store: Store, argv: list[str], field: str
 ) -> None:
     """A bad name, role or actor id is refused before anything is stored, naming the field."""
     args = cli._parser().parse_args(["keys", "create", *argv])

@@ -4,35 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from config import get_settings
 from sessions.refusals import SessionRefused
-from starter import cli, local_stack
-from store import Store
-
-
-@pytest.fixture
-def policy_terminal(
-    store: Store, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[None]:
-    """A terminal whose ``EXITFLOW_DATABASE_URL`` is this test's migrated database."""
-    monkeypatch.setenv("EXITFLOW_DATABASE_URL", database_url)
-    monkeypatch.setattr(local_stack, "VAR_DIR", tmp_path)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
-
-
-async def _exitflow(argv: list[str], capsys: pytest.CaptureFixture[str]) -> Any:
-    args: argparse.Namespace = cli._parser().parse_args(argv)
-    assert await args.run(args) == 0
-    return json.loads(capsys.readouterr().out)
+from starter import cli, policy_commands
+from tests.fixtures.cli import run_json_command
 
 
 def _file(tmp_path: Path, values: Any) -> str:
@@ -42,17 +22,19 @@ def _file(tmp_path: Path, values: Any) -> str:
 
 
 async def test_set_saves_a_version_that_list_and_show_print(
-    policy_terminal: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    store_terminal: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``set`` saves version 1 of a new policy, unverified, by the named actor; ``list``
     shows it beside ``default``; ``show`` lists its versions newest first."""
     path = _file(tmp_path, {"job_ids": ["job-cto"], "resume_window_hours": 48})
     argv = ["policies", "set", "senior", "--file", path, "--actor-id", "hr-3"]
 
-    saved = await _exitflow([*argv, "--actor-name", "Dana Whitfield"], capsys)
-    same = await _exitflow(argv, capsys)
-    listed = await _exitflow(["policies", "list"], capsys)
-    shown = await _exitflow(["policies", "show", "senior"], capsys)
+    saved = await run_json_command(
+        policy_commands.add_to, [*argv, "--actor-name", "Dana Whitfield"], capsys
+    )
+    same = await run_json_command(policy_commands.add_to, argv, capsys)
+    listed = await run_json_command(policy_commands.add_to, ["policies", "list"], capsys)
+    shown = await run_json_command(policy_commands.add_to, ["policies", "show", "senior"], capsys)
 
     assert (saved["version"], saved["new_version"]) == (1, True)
     assert saved["author"] == {"id": "hr-3", "name": "Dana Whitfield", "verified": False}
@@ -63,7 +45,7 @@ async def test_set_saves_a_version_that_list_and_show_print(
 
 
 async def test_set_refuses_a_bad_file_naming_the_field(
-    policy_terminal: None, tmp_path: Path
+    store_terminal: None, tmp_path: Path
 ) -> None:
     """A file that is no JSON object is refused naming ``file``; a bad field by its name; an
     unknown policy in ``show`` answers ``policy_not_found``."""
