@@ -31,7 +31,7 @@ from starter.api.auth import ApiError, Caller, allowed
 from starter.api.deps import State
 from starter.api.docs import error_responses, examples
 from starter.api.errors import ErrorResponse
-from starter.api.scope import acting
+from starter.api.scope import acting, beyond_scope
 from store import PolicyConflict
 
 router = APIRouter(prefix="/v1", tags=["policies"])
@@ -165,10 +165,4 @@ async def _require_scope(
     before = set(current.fields.job_ids or []) if current else set()
     jobs = set(fields.job_ids or []) | before
     if policy_id == DEFAULT_POLICY_ID or not jobs <= reader.jobs:
-        raise ApiError(
-            403,
-            "forbidden",
-            "This policy reaches jobs outside your scope: ask someone whose scope is every "
-            "job (*).",
-            {"scope": sorted(reader.jobs)[:20]},
-        )
+        raise beyond_scope(reader.jobs, "This policy reaches jobs outside your scope")

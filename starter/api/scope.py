@@ -79,13 +79,19 @@ def require_every_job(reader: Principal) -> None:
         ApiError: 403 ``forbidden``.
     """
     if reader.jobs is not None:
-        raise ApiError(
-            403,
-            "forbidden",
-            "Holds and erasures reach a candidate's sessions for every job: they need a "
-            "scope of every job (*).",
-            {"scope": sorted(reader.jobs)[:20]},
+        raise beyond_scope(
+            reader.jobs, "Holds and erasures reach a candidate's sessions for every job"
         )
+
+
+def beyond_scope(jobs: frozenset[str], reaches: str) -> ApiError:
+    """The 403 for an act that ``reaches`` past a reader whose scope is ``jobs``."""
+    return ApiError(
+        403,
+        "forbidden",
+        f"{reaches}: ask someone whose scope is every job (*).",
+        {"scope": sorted(jobs)[:20]},
+    )
 
 
 _ACTOR = Field(
