@@ -17,6 +17,7 @@ from pydantic import (
     PrivateAttr,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -166,26 +167,14 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("resume_token_secret")
+    @field_validator("resume_token_secret", "session_cookie_secret")
     @classmethod
-    def _resume_token_secret_is_strong(cls, value: SecretStr | None) -> SecretStr | None:
+    def _our_secret_is_strong(
+        cls, value: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
+        # exitflow's own secrets: made by whoever deploys it, so held to every rule.
         if value is not None:
-            refuse_weak("EXITFLOW_RESUME_TOKEN_SECRET", value.get_secret_value())
-        return value
-
-    @field_validator("session_cookie_secret")
-    @classmethod
-    def _session_cookie_secret_is_strong(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None:
-            refuse_weak("EXITFLOW_SESSION_COOKIE_SECRET", value.get_secret_value())
-        return value
-
-    @field_validator("oidc_client_secret")
-    @classmethod
-    def _oidc_client_secret_is_real(cls, value: SecretStr | None) -> SecretStr | None:
-        # The provider issues it, so only a placeholder is refused, not its length.
-        if value is not None and is_placeholder(value.get_secret_value()):
-            raise ValueError("EXITFLOW_OIDC_CLIENT_SECRET is a placeholder; set the real secret")
+            refuse_weak(f"EXITFLOW_{str(info.field_name).upper()}", value.get_secret_value())
         return value
 
     @field_validator("api_keys")
@@ -195,12 +184,16 @@ class Settings(BaseSettings):
             api_key_entries(value.get_secret_value())
         return value
 
-    @field_validator("smtp_password")
+    @field_validator("smtp_password", "oidc_client_secret")
     @classmethod
-    def _smtp_password_is_real(cls, value: SecretStr | None) -> SecretStr | None:
-        # The mail provider issues it, so only a placeholder is refused, not its length.
+    def _issued_secret_is_real(
+        cls, value: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
+        # The mail or sign-in provider issues these, so only a placeholder is refused, not
+        # their length.
         if value is not None and is_placeholder(value.get_secret_value()):
-            raise ValueError("EXITFLOW_SMTP_PASSWORD is a placeholder; set the real password")
+            name = f"EXITFLOW_{str(info.field_name).upper()}"
+            raise ValueError(f"{name} is a placeholder; set the real one")
         return value
 
     @field_validator("payload_keys")
