@@ -11,6 +11,7 @@ from temporalio.testing import WorkflowEnvironment
 from config import get_settings
 from starter import local_stack
 from store import Store
+from tests.fixtures.oidc import oidc_provider, other_oidc_provider  # noqa: F401
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,11 +19,11 @@ from pydantic import SecretStr
 from temporalio.client import Client
 
 from config import Settings
-from devstack.oidc_provider import LocalOidcProvider, run_oidc_provider
+from devstack.oidc_provider import LocalOidcProvider
 from starter.api import create_app
 from store import Store
 from tests.fixtures.api import over_http
-from tests.fixtures.oidc import CLIENT_ID, TEST_USERS
+from tests.fixtures.oidc import CLIENT_ID
 from tests.reports.world import record_world
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -33,15 +32,8 @@ CHROMIUM = "/usr/bin/chromium"
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "dashboard-signed-in.png"
 
 
-@pytest.fixture
-def provider() -> Iterator[LocalOidcProvider]:
-    """A running provider with the test users."""
-    with run_oidc_provider(users=TEST_USERS) as running:
-        yield running
-
-
 async def test_hr_one_signs_in_in_chromium_and_sees_only_job_a(
-    store: Store, provider: LocalOidcProvider, database_url: str, tmp_path: Path
+    store: Store, oidc_provider: LocalOidcProvider, database_url: str, tmp_path: Path
 ) -> None:
     """Dashboard → provider's form → pick hr-one → the dashboard with job-a's withdrawals and
     five sessions (of nine), no job-b; sign out → the next visit asks to sign in again."""
@@ -54,7 +46,7 @@ async def test_hr_one_signs_in_in_chromium_and_sees_only_job_a(
     await record_world(store)
     settings = Settings(
         database_url="sqlite+aiosqlite:///unused.db",
-        oidc_issuer=provider.issuer,
+        oidc_issuer=oidc_provider.issuer,
         oidc_audience=CLIENT_ID,
         oidc_client_secret=SecretStr(f"client-{uuid.uuid4().hex}"),
     )
@@ -76,7 +68,7 @@ async def test_hr_one_signs_in_in_chromium_and_sees_only_job_a(
             page = await context.new_page()
 
             await page.goto(f"{base_url}/v1/reports/dashboard")
-            assert page.url.startswith(f"{provider.issuer}/oauth2/authorize")
+            assert page.url.startswith(f"{oidc_provider.issuer}/oauth2/authorize")
             await page.get_by_role("button", name="hr-one", exact=True).click()
             await page.get_by_text("Signed in as").wait_for(timeout=30_000)
 
@@ -94,7 +86,7 @@ async def test_hr_one_signs_in_in_chromium_and_sees_only_job_a(
             await page.get_by_text("You are signed out").wait_for(timeout=30_000)
             assert [c for c in await context.cookies() if c["name"] == "exitflow_session"] == []
             await page.goto(f"{base_url}/v1/reports/dashboard")
-            assert page.url.startswith(f"{provider.issuer}/oauth2/authorize")
+            assert page.url.startswith(f"{oidc_provider.issuer}/oauth2/authorize")
         finally:
             await browser.close()
 

@@ -71,13 +71,6 @@ def provider() -> Iterator[LocalOidcProvider]:
 
 
 @pytest.fixture
-def other_provider() -> Iterator[LocalOidcProvider]:
-    """Another issuer, with keys of its own."""
-    with run_oidc_provider(users=TEST_USERS) as running:
-        yield running
-
-
-@pytest.fixture
 async def world(
     dev_env: WorkflowEnvironment,
     signed_settings: Settings,
@@ -225,14 +218,14 @@ def _path(world: World, read: str) -> tuple[str, dict[str, str]]:
 
 @pytest.mark.parametrize("row", list(MATRIX))
 async def test_each_credential_sees_what_its_role_and_scope_allow(
-    world: World, other_provider: LocalOidcProvider, row: str
+    world: World, other_oidc_provider: LocalOidcProvider, row: str
 ) -> None:
     """The role × scope matrix of issue 15: keys by role; people by role and job scope; a
     token that proves nothing (expired, another issuer or audience, ``alg: none``, changed,
     badly signed) is 401; a rotated key is taken once the provider publishes it."""
     make, expected = MATRIX[row]
     if make == "other issuer":
-        headers = await _other_issuer(world, other_provider)
+        headers = await _other_issuer(world, other_oidc_provider)
     else:
         assert callable(make)
         headers = await make(world)

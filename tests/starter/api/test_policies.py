@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -11,12 +11,12 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from config import Settings
-from devstack.oidc_provider import LocalOidcProvider, run_oidc_provider
+from devstack.oidc_provider import LocalOidcProvider
 from identity.oidc import TokenVerifier
 from starter.api import create_app
 from store import Store
 from tests.fixtures.api import serving
-from tests.fixtures.oidc import CLIENT_ID, TEST_USERS, token_for
+from tests.fixtures.oidc import CLIENT_ID, token_for
 from tests.starter.api.helpers import HR, OPS, PLATFORM
 from tests.store.helpers import fetch
 
@@ -120,13 +120,6 @@ async def test_roles_platform_none_ops_reads_hr_writes(api: httpx.AsyncClient) -
     assert anonymous.json()["error"]["details"]["fields"][0]["field"] == "actor"
     dotted = await api.get("/v1/policies/Senior.Roles", headers=HR)
     assert dotted.status_code == 422
-
-
-@pytest.fixture
-def oidc_provider() -> Iterator[LocalOidcProvider]:
-    """A provider with the test users (``hr-all`` every job, ``hr-one`` job-a only)."""
-    with run_oidc_provider(users=TEST_USERS) as provider:
-        yield provider
 
 
 @pytest.fixture

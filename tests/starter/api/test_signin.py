@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,12 +22,12 @@ from pydantic import SecretStr
 from temporalio.client import Client
 
 from config import Settings
-from devstack.oidc_provider import LocalOidcProvider, run_oidc_provider
+from devstack.oidc_provider import LocalOidcProvider
 from starter.api import create_app
 from starter.api.browser_session import SESSION_COOKIE, CookieSigner
 from store import Store
 from tests.fixtures.api import over_http
-from tests.fixtures.oidc import CLIENT_ID, TEST_USERS, token_for
+from tests.fixtures.oidc import CLIENT_ID, token_for
 from tests.reports.world import record_world
 from tests.starter.api.helpers import HR, KEYS
 
@@ -40,13 +40,6 @@ BROWSER = {"Accept": "text/html,application/xhtml+xml"}
 DASHBOARD = "/v1/reports/dashboard"
 
 
-@pytest.fixture(scope="module")
-def provider() -> Iterator[LocalOidcProvider]:
-    """A running provider with the test users."""
-    with run_oidc_provider(users=TEST_USERS) as running:
-        yield running
-
-
 async def _serve(store: Store, **settings: Any) -> Any:
     keys = ",".join(f"{role}:{key}" for role, key in KEYS.items())
     configured = Settings(
@@ -57,12 +50,12 @@ async def _serve(store: Store, **settings: Any) -> Any:
 
 
 @pytest.fixture
-async def site(store: Store, provider: LocalOidcProvider) -> AsyncIterator[httpx.AsyncClient]:
+async def site(store: Store, oidc_provider: LocalOidcProvider) -> AsyncIterator[httpx.AsyncClient]:
     """A cookie-keeping client on the API, which signs people in at ``provider``."""
     await record_world(store)
     served = await _serve(
         store,
-        oidc_issuer=provider.issuer,
+        oidc_issuer=oidc_provider.issuer,
         oidc_audience=CLIENT_ID,
         oidc_client_secret=SecretStr(CLIENT_SECRET),
         session_cookie_secret=SecretStr(COOKIE_SECRET),
@@ -87,7 +80,7 @@ def _csrf(page: str) -> str:
 
 
 async def test_a_browser_is_sent_to_sign_in_and_lands_on_its_jobs_dashboard(
-    site: httpx.AsyncClient, provider: LocalOidcProvider
+    site: httpx.AsyncClient, oidc_provider: LocalOidcProvider
 ) -> None:
     """Dashboard → /signin → provider (PKCE S256, state, nonce) → callback → the dashboard,
     with an HttpOnly SameSite=Lax session cookie; hr-one sees job-a's sessions only."""
@@ -98,7 +91,7 @@ async def test_a_browser_is_sent_to_sign_in_and_lands_on_its_jobs_dashboard(
     started = await site.get("/signin", params={"next": DASHBOARD})
     authorize = urlsplit(started.headers["location"])
     asked = parse_qs(authorize.query)
-    assert started.headers["location"].startswith(provider.issuer)
+    assert started.headers["location"].startswith(oidc_provider.issuer)
     assert asked["code_challenge_method"] == ["S256"] and asked["client_id"] == [CLIENT_ID]
     assert asked["state"][0] and asked["nonce"][0] and len(asked["code_challenge"][0]) == 43
     flow_cookie = started.headers["set-cookie"].lower()
@@ -180,10 +173,10 @@ async def test_a_tampered_session_cookie_signs_no_one_in(site: httpx.AsyncClient
 
 
 async def test_an_expired_session_cookie_signs_no_one_in(
-    site: httpx.AsyncClient, provider: LocalOidcProvider
+    site: httpx.AsyncClient, oidc_provider: LocalOidcProvider
 ) -> None:
     """A cookie past its own expiry is refused although the token in it is still valid."""
-    token = await token_for(provider.issuer, "hr-one")
+    token = await token_for(oidc_provider.issuer, "hr-one")
     signer = CookieSigner(COOKIE_SECRET.encode())
     expired = signer.seal_session(token, int(time.time()) - 1)
     valid = signer.seal_session(token, int(time.time()) + 600)
@@ -262,13 +255,13 @@ async def test_an_ops_person_signed_in_may_not_open_the_hr_dashboard(
 
 
 async def test_a_provider_that_wants_a_client_secret_says_so(
-    store: Store, provider: LocalOidcProvider
+    store: Store, oidc_provider: LocalOidcProvider
 ) -> None:
     """Without EXITFLOW_OIDC_CLIENT_SECRET exitflow is a public client (PKCE only); a provider
     that refuses public clients (this one) ends the sign-in with a 401 page naming its error,
     not a 500."""
     await record_world(store)
-    served = await _serve(store, oidc_issuer=provider.issuer, oidc_audience=CLIENT_ID)
+    served = await _serve(store, oidc_issuer=oidc_provider.issuer, oidc_audience=CLIENT_ID)
     async with served as base_url, httpx.AsyncClient(base_url=base_url, timeout=30) as http:
         back = await sign_in(http, "hr-one")
 
